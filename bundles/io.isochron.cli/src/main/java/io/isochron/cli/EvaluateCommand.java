@@ -66,6 +66,8 @@ final class EvaluateCommand implements Callable<Integer> {
             out.printf("  makespan ratio p10/p50/p90 %.3f / %.3f / %.3f (worse by >5%%: %d); higher peak somewhere: %d%n",
                     r.makespanRatio().p10(), r.makespanRatio().p50(), r.makespanRatio().p90(), r.worseMakespan(),
                     r.higherPeak());
+            out.printf("  mean response time ratio p10/p50/p90 %.3f / %.3f / %.3f, max %.3f%n",
+                    r.responseRatio().p10(), r.responseRatio().p50(), r.responseRatio().p90(), r.responseRatio().max());
             out.printf("  %-9s %8s %8s %8s %8s%n", "peak -%", "p10", "p50", "p90", "mean");
             for (Map.Entry<IoCategory, Evaluation.Spread> e : r.peakReductionPercent().entrySet()) {
                 Evaluation.Spread s = e.getValue();

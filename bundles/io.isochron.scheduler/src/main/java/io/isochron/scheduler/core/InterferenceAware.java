@@ -16,7 +16,8 @@ import io.isochron.api.scheduling.VcpuView;
  * admissible vCPU of its queue, or stays idle until something finishes.
  *
  * <p>Placement: the pCPU where the vCPU is predicted to start earliest — when the pCPU's queue has
- * drained and no vCPU of the same category is predicted to run on another pCPU; on a tie the pCPU
+ * drained and no vCPU of the same category is predicted to run on another pCPU for longer than the
+ * overlap budget (O % of its expected run time) allows; on a tie the pCPU
  * that would sit idle waiting the least, then the shorter queue, then the lower index. Same-category vCPUs therefore tend to queue behind each
  * other on one pCPU instead of waiting idle on several.
  */
@@ -110,12 +111,14 @@ public final class InterferenceAware implements Placement {
                 }
             }
         }
+        // The overlap budget lets it start that much before the last same-category vCPU ends.
+        long budget = (long) (overlapPercent / 100.0 * ready.remainingNanos());
         int best = 0;
         long bestStart = Long.MAX_VALUE;
         long bestIdleWait = Long.MAX_VALUE;
         for (int c = 0; c < m; c++) {
             long free = drainTime(c, view, now);
-            long conflictEnd = c == top1Pcpu ? top2 : top1;
+            long conflictEnd = Math.max(now, (c == top1Pcpu ? top2 : top1) - budget);
             long start = Math.max(free, conflictEnd);
             long idleWait = start - free;
             if (start < bestStart

@@ -49,13 +49,14 @@ public final class Evaluation {
      * @param overloadEliminated of those, how many had no overload at all under the candidate
      * @param candidateOverloaded scenarios where the candidate exceeded 100 % somewhere
      * @param makespanRatio candidate makespan / baseline makespan
+     * @param responseRatio candidate mean response time / baseline mean response time
      * @param worseMakespan scenarios where the candidate's makespan is more than 5 % longer
      * @param higherPeak scenarios where some component's peak is higher under the candidate
      */
     @JsonPropertyOrder({"load", "scenarios", "overloadedScenarios", "overloadEliminated", "candidateOverloaded",
-        "makespanRatio", "worseMakespan", "higherPeak", "peakReductionPercent", "stallReductionPercent"})
+        "makespanRatio", "responseRatio", "worseMakespan", "higherPeak", "peakReductionPercent", "stallReductionPercent"})
     public record LoadResult(double load, int scenarios, int overloadedScenarios, int overloadEliminated,
-            int candidateOverloaded, Spread makespanRatio, int worseMakespan, int higherPeak,
+            int candidateOverloaded, Spread makespanRatio, Spread responseRatio, int worseMakespan, int higherPeak,
             Map<IoCategory, Spread> peakReductionPercent, Spread stallReductionPercent) {}
 
     @JsonPropertyOrder({"baseline", "candidate", "scenariosPerLoad", "generator", "loads"})
@@ -90,6 +91,7 @@ public final class Evaluation {
             Supplier<Placement> baseline, Supplier<Placement> candidate) {
         Map<IoCategory, List<Double>> reductions = new EnumMap<>(IoCategory.class);
         double[] makespan = new double[scenarios];
+        double[] response = new double[scenarios];
         List<Double> stall = new ArrayList<>();
         int overloaded = 0;
         int eliminated = 0;
@@ -125,6 +127,7 @@ public final class Evaluation {
                 higherPeak++;
             }
             makespan[i] = c.makespanMillis() / b.makespanMillis();
+            response[i] = c.response().meanMillis() / b.response().meanMillis();
             if (makespan[i] > 1.05) {
                 worse++;
             }
@@ -134,7 +137,7 @@ public final class Evaluation {
         }
         Map<IoCategory, Spread> peak = new EnumMap<>(IoCategory.class);
         reductions.forEach((k, v) -> peak.put(k, Spread.of(v.stream().mapToDouble(Double::doubleValue).toArray())));
-        return new LoadResult(load, scenarios, overloaded, eliminated, candidateOverloaded, Spread.of(makespan), worse,
+        return new LoadResult(load, scenarios, overloaded, eliminated, candidateOverloaded, Spread.of(makespan), Spread.of(response), worse,
                 higherPeak, peak, Spread.of(stall.stream().mapToDouble(Double::doubleValue).toArray()));
     }
 

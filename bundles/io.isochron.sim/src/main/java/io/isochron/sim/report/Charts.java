@@ -236,7 +236,7 @@ public final class Charts {
                 .append(Markup.num(UTIL_PLOT_HEIGHT)).append("\" fill=\"#ffffff\" stroke=\"")
                 .append(GRID_COLOUR).append("\"/>\n");
 
-        double step = niceStep(yMax, 6);
+        double step = niceStep(yMax, 8);
         for (int i = 0; i <= 1000; i++) {
             double v = i * step;
             if (v > yMax + 1e-9) {
@@ -281,7 +281,8 @@ public final class Charts {
                 .append("\" stroke-width=\"1.5\" stroke-dasharray=\"6 4\"/>");
         svg.append("<text class=\"capacity-label\" x=\"").append(Markup.num(LEFT + PLOT_WIDTH - 4))
                 .append("\" y=\"").append(Markup.num(capY - 5)).append("\" text-anchor=\"end\" font-size=\"11\""
-                        + " fill=\"").append(CAPACITY_COLOUR).append("\">capacity 100 %</text>\n");
+                        + " stroke=\"#ffffff\" stroke-width=\"3\" paint-order=\"stroke\" fill=\"")
+                .append(CAPACITY_COLOUR).append("\">capacity 100 %</text>\n");
 
         if (steps.isEmpty()) {
             note(svg, LEFT + PLOT_WIDTH / 2, TOP + UTIL_PLOT_HEIGHT / 2, "no demand recorded");

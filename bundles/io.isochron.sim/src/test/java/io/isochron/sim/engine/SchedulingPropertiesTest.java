@@ -90,9 +90,12 @@ class SchedulingPropertiesTest {
             }
             long latestEnd = s.startNanos();
             for (Trace.Segment o : segs) {
-                if (o.pcpu() != s.pcpu() && o.category() == s.category()
-                        && o.startNanos() <= s.startNanos() && o.endNanos() > s.startNanos()
-                        && o != s) {
+                // Already running when s started: earlier, or at the same instant on a pCPU that was
+                // dispatched before (one dispatch goes through the pCPUs in ascending order).
+                boolean before = o.startNanos() < s.startNanos()
+                        || (o.startNanos() == s.startNanos() && o.pcpu() < s.pcpu());
+                if (o.pcpu() != s.pcpu() && o.category() == s.category() && before
+                        && o.endNanos() > s.startNanos()) {
                     latestEnd = Math.max(latestEnd, o.endNanos());
                 }
             }
