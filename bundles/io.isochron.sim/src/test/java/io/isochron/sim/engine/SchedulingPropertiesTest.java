@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.isochron.api.IoCategory;
 import io.isochron.scheduler.core.Edf;
 import io.isochron.scheduler.core.InterferenceAware;
+import io.isochron.sim.generate.TaskSetGenerator;
 import io.isochron.sim.scenario.Job;
 import io.isochron.sim.scenario.Scenario;
 import io.isochron.sim.scenario.VcpuSpec;
@@ -107,33 +108,8 @@ class SchedulingPropertiesTest {
 
     // ---- (3): EDF refinement ----
 
-    /**
-     * Periodic task sets whose jobs cannot overload a component (so WCETs are exact), with loads up
-     * to the full capacity, constrained deadlines and few categories, so that the refinement often
-     * wants to deviate and a wrong deviation would miss a deadline.
-     */
     static Scenario taskSet(Random rnd) {
-        int pcpus = 1 + rnd.nextInt(3);
-        int tasks = 2 + rnd.nextInt(3 * pcpus + 2);
-        long[] periods = {2 * MS, 4 * MS, 5 * MS, 10 * MS, 20 * MS};
-        double targetLoad = 0.5 + rnd.nextDouble() * 0.5;
-        int categories = 1 + rnd.nextInt(IoCategory.values().length);
-        double maxUtil = 100.0 / pcpus;
-        List<VmSpec> vms = new ArrayList<>();
-        for (int i = 0; i < tasks; i++) {
-            long period = periods[rnd.nextInt(periods.length)];
-            double u = Math.min(0.95, targetLoad * pcpus / tasks * (0.4 + 1.2 * rnd.nextDouble()));
-            long cpu = Math.max(MS / 20, (long) (u * period));
-            long deadline = rnd.nextBoolean() ? cpu + (long) (rnd.nextDouble() * (period - cpu)) : period;
-            IoCategory category = IoCategory.values()[rnd.nextInt(categories)];
-            double util = 5 + rnd.nextDouble() * (maxUtil - 5);
-            List<Job> jobs = new ArrayList<>();
-            for (long t = 0; t < 40 * MS; t += period) {
-                jobs.add(Job.of(t, cpu, category, util, deadline));
-            }
-            vms.add(new VmSpec("t" + i, List.of(new VcpuSpec(0, period, jobs))));
-        }
-        return new Scenario("taskset", "", pcpus, vms);
+        return TaskSetGenerator.constrained(rnd);
     }
 
     @Provide
