@@ -177,15 +177,6 @@ public final class RunQueues implements SchedulerView {
         dispatch(placement);
     }
 
-    /** Corrects the remaining-time prediction of a queued or running vCPU (true progress known). */
-    public void setRemaining(int vcpuId, long remainingNanos) {
-        VcpuSlot v = slot(vcpuId);
-        v.remainingAtStart = Math.max(0, remainingNanos);
-        if (v.running) {
-            v.startedAt = now;
-        }
-    }
-
     private void dispatch(Placement p) {
         boolean preemptive = p.preemptive();
         for (int pcpu = 0; pcpu < pcpuCount; pcpu++) {

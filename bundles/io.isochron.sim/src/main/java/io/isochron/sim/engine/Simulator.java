@@ -1,11 +1,11 @@
 package io.isochron.sim.engine;
 
 import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.scheduling.Placement;
 import io.isochron.api.scheduling.RunQueueSummary;
+import io.isochron.scheduler.core.Classification;
 import io.isochron.scheduler.core.Classifier;
-import io.isochron.scheduler.core.RunQueues;
-import io.isochron.scheduler.core.VcpuSlot;
 import io.isochron.sim.scenario.Job;
 import io.isochron.sim.scenario.Scenario;
 import io.isochron.sim.scenario.VcpuSpec;
@@ -25,25 +25,48 @@ import org.HdrHistogram.Histogram;
  * stalled — the blocking the paper shows for its baseline. A vCPU runs one job at a time: its next
  * job becomes ready at its arrival or when the previous one completes, whichever is later. Events
  * of the same instant are applied together (completions, then arrivals, then one dispatch).
+ *
+ * <p>The simulator plays the hypervisor: it reports to a {@link SchedulerSink} and applies the
+ * decisions it gets back through {@link #start} and {@link #preempt}. Offline the sink is a local
+ * scheduling unit ({@link #run}); in the appliance it is the scheduler service, and a
+ * {@link Pacer} ties simulated time to the wall clock.
  */
-public final class Simulator implements RunQueues.Listener {
+public final class Simulator {
+
+    /** Lets simulated time pass; the appliance sleeps, offline runs do not wait at all. */
+    public interface Pacer {
+        /** Waits until {@code simNanos}; returns false to stop the run. */
+        boolean awaitSimTime(long simNanos);
+    }
+
+    private static final Pacer NO_WAIT = t -> true;
     private static final double NANOS_PER_MILLI = 1e6;
     /** Remaining work at or below this many ns counts as done (fractional progress under stretching). */
     private static final double DONE_EPSILON = 1e-6;
 
     private final Scenario scenario;
-    private final Placement placement;
+    private final String policyName;
+    private final double overlapPercent;
     private final int pcpus;
-    private final RunQueues queues;
+    private final SchedulerSink sink;
+    private final Pacer pacer;
+    private final boolean repeat;
     private final ReadyHeap readyHeap;
     private final RunQueueSummary summary = new RunQueueSummary();
+    private final Classifier classifier = new Classifier();
+    private final Classification classification = new Classification();
     private final Trace trace;
 
     // Per vCPU (dense id).
     private final VcpuSpec[] specs;
     private final String[] labels;
-    private final int[] nextJob;
+    private final int[] sinkId;
+    private int[] localOf = new int[16];
+    private final IoCategory[] category;
+    private final long[] nextJob;
+    private final long[] cycle;
     private final int[] currentJob;
+    private final long[] currentRelease;
     private final double[] remainingWork;
     private final long[] readyAt;
     private final boolean[] startedOnce;
@@ -72,19 +95,33 @@ public final class Simulator implements RunQueues.Listener {
     private long completedJobs;
     private long deadlineMisses;
     private long lastCompletion;
+    private long decisions;
 
-    private Simulator(Scenario scenario, Placement placement, boolean recordTrace) {
+    /**
+     * @param policyName label of the result (the sink decides; the simulator does not know how)
+     * @param repeat restart every vCPU's job list after its last job, shifted by the list's span
+     *     plus one period, so that jobs keep arriving
+     */
+    public Simulator(Scenario scenario, SchedulerSink sink, String policyName, double overlapPercent,
+            boolean recordTrace, boolean repeat, Pacer pacer) {
         this.scenario = scenario;
-        this.placement = placement;
+        this.policyName = policyName;
+        this.overlapPercent = overlapPercent;
         this.pcpus = scenario.pcpus();
-        this.queues = new RunQueues(pcpus, placement, new Classifier(), this);
+        this.sink = sink;
+        this.pacer = pacer;
+        this.repeat = repeat;
         int n = scenario.vcpuCount();
         this.readyHeap = new ReadyHeap(n);
         this.trace = recordTrace ? new Trace(pcpus) : null;
         specs = new VcpuSpec[n];
         labels = new String[n];
-        nextJob = new int[n];
+        sinkId = new int[n];
+        category = new IoCategory[n];
+        nextJob = new long[n];
+        cycle = new long[n];
         currentJob = new int[n];
+        currentRelease = new long[n];
         remainingWork = new double[n];
         readyAt = new long[n];
         startedOnce = new boolean[n];
@@ -97,33 +134,56 @@ public final class Simulator implements RunQueues.Listener {
         speed = new double[pcpus];
         java.util.Arrays.fill(runningVcpu, -1);
         java.util.Arrays.fill(speed, 1.0);
-        int vmIndex = 0;
+        int id = 0;
         for (VmSpec vm : scenario.vms()) {
             for (VcpuSpec v : vm.vcpus()) {
-                VcpuSlot slot = queues.register(vmIndex, v.index());
-                int id = slot.id();
                 specs[id] = v;
                 labels[id] = vm.name() + "/" + v.index();
                 currentJob[id] = -1;
-                if (!v.jobs().isEmpty()) {
-                    readyHeap.push(id, v.jobs().get(0).arrivalNanos());
+                category[id] = IoCategory.NONE;
+                List<Job> jobs = v.jobs();
+                if (!jobs.isEmpty()) {
+                    long span = jobs.get(jobs.size() - 1).arrivalNanos() - jobs.get(0).arrivalNanos();
+                    cycle[id] = span + Math.max(v.periodNanos(), jobs.get(jobs.size() - 1).cpuNanos());
+                    readyHeap.push(id, jobs.get(0).arrivalNanos());
                 }
+                id++;
             }
-            vmIndex++;
         }
     }
 
-    /** Runs {@code scenario} to completion under {@code placement}. */
+    /** Runs {@code scenario} to completion under {@code placement}, offline. */
     public static SimulationResult run(Scenario scenario, Placement placement, boolean recordTrace) {
-        return new Simulator(scenario, placement, recordTrace).run();
+        LocalScheduler local = new LocalScheduler(scenario.pcpus(), placement);
+        Simulator sim = new Simulator(scenario, local, placement.policyName(), placement.overlapPercent(),
+                recordTrace, false, NO_WAIT);
+        local.attach(sim);
+        return sim.run();
     }
 
-    private SimulationResult run() {
+    /**
+     * Registers the vCPUs with the sink and simulates until every job is done (never, with
+     * {@code repeat}) or the pacer says stop.
+     */
+    public SimulationResult run() {
+        for (int v = 0; v < sinkId.length; v++) {
+            int sid = sink.registerVcpu(labels[v].substring(0, labels[v].lastIndexOf('/')), specs[v].index());
+            sinkId[v] = sid;
+            if (sid >= localOf.length) {
+                localOf = java.util.Arrays.copyOf(localOf, Math.max(sid + 1, localOf.length * 2));
+            }
+            localOf[sid] = v;
+        }
+        loop();
+        return result();
+    }
+
+    private void loop() {
         while (true) {
             long nextArrival = readyHeap.peekTime();
             long nextCompletion = nextCompletion();
             long t = Math.min(nextArrival, nextCompletion);
-            if (t == Long.MAX_VALUE) {
+            if (t == Long.MAX_VALUE || !pacer.awaitSimTime(t)) {
                 break;
             }
             advanceTo(t);
@@ -136,10 +196,9 @@ public final class Simulator implements RunQueues.Listener {
             while (readyHeap.peekTime() == t) {
                 release(readyHeap.pop());
             }
-            queues.dispatch(t);
+            sink.dispatch(t);
             updateDemand();
         }
-        return result();
     }
 
     private long nextCompletion() {
@@ -182,63 +241,80 @@ public final class Simulator implements RunQueues.Listener {
         now = t;
     }
 
+    private Job job(int v, long index) {
+        List<Job> jobs = specs[v].jobs();
+        return jobs.get((int) (index % jobs.size()));
+    }
+
+    /** Release time of the {@code index}-th job of vCPU {@code v}, counting repetitions. */
+    private long releaseTime(int v, long index) {
+        int n = specs[v].jobs().size();
+        return job(v, index).arrivalNanos() + (index / n) * cycle[v];
+    }
+
+    private boolean hasJob(int v, long index) {
+        return repeat || index < specs[v].jobs().size();
+    }
+
     private void release(int v) {
-        Job job = specs[v].jobs().get(nextJob[v]);
-        currentJob[v] = nextJob[v]++;
+        long index = nextJob[v]++;
+        Job job = job(v, index);
+        currentJob[v] = (int) (index % specs[v].jobs().size());
+        currentRelease[v] = releaseTime(v, index);
         remainingWork[v] = job.cpuNanos();
         readyAt[v] = now;
         startedOnce[v] = false;
         summary.clear().addTask(job.cpuNanos(), job.ioPercent());
-        queues.classifyAndPlace(queues.placement(), v, summary, now, job.arrivalNanos(),
-                specs[v].periodNanos(), job.relativeDeadlineNanos());
+        category[v] = classifier.classify(summary, classification).category();
+        sink.ready(sinkId[v], summary, now, currentRelease[v], specs[v].periodNanos(), job.relativeDeadlineNanos());
+        decisions++;
         events++;
     }
 
     private void complete(int p, int v) {
         closeSegment(p, v);
-        queues.finish(p, now);
+        sink.finished(p, now);
         runningVcpu[p] = -1;
         Job job = specs[v].jobs().get(currentJob[v]);
-        response.recordValue(now - job.arrivalNanos());
-        if (job.relativeDeadlineNanos() > 0 && now > job.arrivalNanos() + job.relativeDeadlineNanos()) {
+        long release = currentRelease[v];
+        response.recordValue(now - release);
+        if (job.relativeDeadlineNanos() > 0 && now > release + job.relativeDeadlineNanos()) {
             deadlineMisses++;
         }
         completedJobs++;
         lastCompletion = now;
         currentJob[v] = -1;
         events++;
-        if (nextJob[v] < specs[v].jobs().size()) {
-            readyHeap.push(v, Math.max(now, specs[v].jobs().get(nextJob[v]).arrivalNanos()));
+        if (hasJob(v, nextJob[v])) {
+            readyHeap.push(v, Math.max(now, releaseTime(v, nextJob[v])));
         }
     }
 
-    @Override
-    public void started(int pcpu, VcpuSlot vcpu, long at) {
-        int v = vcpu.id();
+    /** Decision of the scheduler: vCPU {@code vcpuId} (the sink's id) runs on {@code pcpu} from now. */
+    public void start(int pcpu, int vcpuId) {
+        int v = localOf[vcpuId];
         runningVcpu[pcpu] = v;
-        segmentStart[pcpu] = at;
+        segmentStart[pcpu] = now;
         segmentStall[pcpu] = 0;
         if (!startedOnce[v]) {
             startedOnce[v] = true;
-            waiting.recordValue(at - readyAt[v]);
+            waiting.recordValue(now - readyAt[v]);
         }
         events++;
     }
 
-    @Override
-    public void preempted(int pcpu, VcpuSlot vcpu, long at) {
-        int v = vcpu.id();
+    /** Decision of the scheduler: vCPU {@code vcpuId} stops running on {@code pcpu} before its job is done. */
+    public void preempt(int pcpu, int vcpuId) {
+        int v = localOf[vcpuId];
         closeSegment(pcpu, v);
         runningVcpu[pcpu] = -1;
-        // The guest knows its true progress; the scheduler's prediction is corrected with it.
-        queues.setRemaining(v, (long) Math.ceil(Math.max(0, remainingWork[v])));
         events++;
     }
 
     private void closeSegment(int p, int v) {
         if (trace != null && now > segmentStart[p]) {
-            trace.addSegment(new Trace.Segment(p, segmentStart[p], now, labels[v],
-                    queues.slot(v).category(), Math.round(segmentStall[p])));
+            trace.addSegment(new Trace.Segment(p, segmentStart[p], now, labels[v], category[v],
+                    Math.round(segmentStall[p])));
         }
     }
 
@@ -253,7 +329,7 @@ public final class Simulator implements RunQueues.Listener {
                 for (int k = 0; k < IoCategory.COMPONENT_COUNT; k++) {
                     demand[k] += job.ioPercent(k);
                 }
-                IoCategory c = queues.slot(v).category();
+                IoCategory c = category[v];
                 if (c.isComponent()) {
                     runningPerCategory[c.ordinal()]++;
                 }
@@ -299,10 +375,10 @@ public final class Simulator implements RunQueues.Listener {
                     stalled[p] / NANOS_PER_MILLI, idle[p] / NANOS_PER_MILLI));
             stallTotal += stalled[p];
         }
-        return new SimulationResult(scenario.name(), placement.policyName(), placement.overlapPercent(), pcpus,
+        return new SimulationResult(scenario.name(), policyName, overlapPercent, pcpus,
                 completedJobs, makespan / NANOS_PER_MILLI, deadlineMisses, totalCoRun / NANOS_PER_MILLI,
                 stallTotal / NANOS_PER_MILLI, stats(waiting), stats(response), components, cores, coRun,
-                events, queues.decisions(), trace);
+                events, decisions, trace);
     }
 
     private static SimulationResult.TimeStats stats(Histogram h) {

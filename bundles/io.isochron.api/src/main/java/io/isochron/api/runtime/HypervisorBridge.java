@@ -1,0 +1,32 @@
+package io.isochron.api.runtime;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * The hypervisor side of the scheduler: the simulated hypervisor or the KVM bridge. The scheduler
+ * attaches to the active bridge; the bridge then reports vCPU events to the {@link SchedulerSink}
+ * and applies the decisions it receives.
+ */
+@ConsumerType
+public interface HypervisorBridge {
+    /** Service property with {@link #name()}. */
+    String NAME_PROPERTY = "isochron.bridge.name";
+
+    /** Short name, e.g. {@code sim} or {@code kvm}. */
+    String name();
+
+    /** Number of physical CPUs the bridge schedules on. */
+    int pcpuCount();
+
+    /** Starts reporting events to {@code sink}. The bridge registers its vCPUs first. */
+    void attach(SchedulerSink sink);
+
+    /** Stops reporting events to {@code sink}; returns once no call to it is in progress. */
+    void detach(SchedulerSink sink);
+
+    /** Decision: {@code vcpuId} runs on {@code pcpu} from now on. Called during {@link SchedulerSink#dispatch}. */
+    void start(int pcpu, int vcpuId);
+
+    /** Decision: {@code vcpuId} stops running on {@code pcpu} before its job is done. */
+    void preempt(int pcpu, int vcpuId);
+}

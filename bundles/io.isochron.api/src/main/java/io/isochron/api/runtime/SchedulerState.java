@@ -1,0 +1,45 @@
+package io.isochron.api.runtime;
+
+import io.isochron.api.IoCategory;
+import java.util.List;
+
+/**
+ * A consistent snapshot of the scheduler for telemetry. Utilisations are percent averaged over
+ * the last complete window (ARCHITECTURE: OPC UA {@code Utilization}); peaks and overload time
+ * count since the bridge attached.
+ */
+public record SchedulerState(
+        long timestampMillis,
+        String bridge,
+        String policy,
+        double overlapPercent,
+        String configuredPolicy,
+        long decisionCount,
+        double decisionLatencyP99Micros,
+        Health health,
+        String healthReason,
+        List<Pcpu> pcpus,
+        List<Vcpu> vcpus,
+        List<Component> components) {
+
+    public SchedulerState {
+        pcpus = List.copyOf(pcpus);
+        vcpus = List.copyOf(vcpus);
+        components = List.copyOf(components);
+    }
+
+    /** @param runningVcpu "vm/vcpu", or "" when idle */
+    public record Pcpu(int index, String runningVcpu, IoCategory category, double utilizationPercent) {}
+
+    /** @param pcpu the pCPU it runs or is queued on, -1 when not ready */
+    public record Vcpu(String vm, int index, IoCategory category, VcpuState state, int pcpu, double ioPercent) {}
+
+    public record Component(IoCategory category, double utilizationPercent, double peakPercent,
+            double overloadSeconds) {}
+
+    public enum VcpuState {
+        RUNNING,
+        READY,
+        IDLE
+    }
+}

@@ -1,0 +1,263 @@
+package io.isochron.scheduler.internal;
+
+import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.api.runtime.SchedulerSink;
+import io.isochron.api.runtime.SchedulerState;
+import io.isochron.api.scheduling.Placement;
+import io.isochron.api.scheduling.RunQueueSummary;
+import io.isochron.scheduler.core.Classifier;
+import io.isochron.scheduler.core.RunQueues;
+import io.isochron.scheduler.core.VcpuSlot;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.HdrHistogram.Histogram;
+
+/**
+ * The scheduler attached to one hypervisor bridge: its run queues, driven on the bridge's thread,
+ * and the state telemetry reads. The bridge thread publishes the state with a sequence counter
+ * (odd while writing); readers copy and retry if it moved, so the decision path never waits for a
+ * reader.
+ */
+final class Engine implements SchedulerSink, RunQueues.Listener {
+    private static final long MAX_LATENCY_NANOS = 1_000_000_000L;
+
+    private final HypervisorBridge bridge;
+    private final RunQueues queues;
+    private final int pcpus;
+    private final long windowNanos;
+
+    private volatile long seq;
+    // State below is written by the bridge thread only, inside a seq update.
+    private int vcpuCount;
+    private String[] labels = new String[16];
+    private final int[] running;
+    private final double[] pcpuBusyInWindow;
+    private final double[] pcpuUtilization;
+    private final double[] demand = new double[IoCategory.COMPONENT_COUNT];
+    private final double[] demandInWindow = new double[IoCategory.COMPONENT_COUNT];
+    private final double[] componentUtilization = new double[IoCategory.COMPONENT_COUNT];
+    private final double[] peak = new double[IoCategory.COMPONENT_COUNT];
+    private final double[] overloadNanos = new double[IoCategory.COMPONENT_COUNT];
+    private long decisions;
+    private double latencyP99Micros;
+    private final Histogram latency = new Histogram(MAX_LATENCY_NANOS, 2);
+    private long clock;
+    private long windowStart;
+    private boolean clockStarted;
+
+    Engine(HypervisorBridge bridge, Placement placement, long windowNanos) {
+        this.bridge = bridge;
+        this.pcpus = bridge.pcpuCount();
+        this.windowNanos = windowNanos;
+        this.queues = new RunQueues(pcpus, placement, new Classifier(), this);
+        this.running = new int[pcpus];
+        Arrays.fill(running, -1);
+        this.pcpuBusyInWindow = new double[pcpus];
+        this.pcpuUtilization = new double[pcpus];
+    }
+
+    String bridgeName() {
+        return bridge.name();
+    }
+
+    HypervisorBridge bridge() {
+        return bridge;
+    }
+
+    void setPlacement(Placement placement) {
+        queues.setPlacement(placement);
+    }
+
+    // ---- SchedulerSink: the bridge thread ----
+
+    @Override
+    public int registerVcpu(String vm, int index) {
+        beginWrite();
+        try {
+            VcpuSlot slot = queues.register(0, index);
+            if (slot.id() >= labels.length) {
+                labels = Arrays.copyOf(labels, labels.length * 2);
+            }
+            labels[slot.id()] = vm + "/" + index;
+            vcpuCount = slot.id() + 1;
+            return slot.id();
+        } finally {
+            endWrite();
+        }
+    }
+
+    @Override
+    public int ready(int vcpuId, RunQueueSummary summary, long nowNanos, long releaseNanos, long periodNanos,
+            long relativeDeadlineNanos) {
+        beginWrite();
+        try {
+            advanceClock(nowNanos);
+            long t0 = System.nanoTime();
+            int pcpu = queues.classifyAndPlace(queues.placement(), vcpuId, summary, nowNanos, releaseNanos,
+                    periodNanos, relativeDeadlineNanos);
+            latency.recordValue(Math.min(MAX_LATENCY_NANOS, System.nanoTime() - t0));
+            decisions++;
+            return pcpu;
+        } finally {
+            endWrite();
+        }
+    }
+
+    @Override
+    public void finished(int pcpu, long nowNanos) {
+        beginWrite();
+        try {
+            advanceClock(nowNanos);
+            VcpuSlot v = queues.finish(pcpu, nowNanos);
+            leave(pcpu, v);
+        } finally {
+            endWrite();
+        }
+    }
+
+    @Override
+    public void dispatch(long nowNanos) {
+        beginWrite();
+        try {
+            advanceClock(nowNanos);
+            queues.dispatch(nowNanos);
+        } finally {
+            endWrite();
+        }
+    }
+
+    @Override
+    public void started(int pcpu, VcpuSlot vcpu, long now) {
+        running[pcpu] = vcpu.id();
+        if (vcpu.category().isComponent()) {
+            demand[vcpu.category().ordinal()] += vcpu.ioPercent();
+        }
+        bridge.start(pcpu, vcpu.id());
+    }
+
+    @Override
+    public void preempted(int pcpu, VcpuSlot vcpu, long now) {
+        leave(pcpu, vcpu);
+        bridge.preempt(pcpu, vcpu.id());
+    }
+
+    private void leave(int pcpu, VcpuSlot vcpu) {
+        running[pcpu] = -1;
+        if (vcpu.category().isComponent()) {
+            int k = vcpu.category().ordinal();
+            demand[k] = Math.max(0, demand[k] - vcpu.ioPercent());
+        }
+    }
+
+    /** Integrates utilisations up to {@code now} and closes windows. */
+    private void advanceClock(long now) {
+        if (!clockStarted) {
+            clockStarted = true;
+            clock = now;
+            windowStart = now;
+            return;
+        }
+        while (now > clock) {
+            long windowEnd = windowStart + windowNanos;
+            long until = Math.min(now, windowEnd);
+            double dt = until - clock;
+            for (int k = 0; k < IoCategory.COMPONENT_COUNT; k++) {
+                demandInWindow[k] += demand[k] * dt;
+                peak[k] = Math.max(peak[k], demand[k]);
+                if (demand[k] > 100.0 + 1e-9) {
+                    overloadNanos[k] += dt;
+                }
+            }
+            for (int p = 0; p < pcpus; p++) {
+                if (running[p] >= 0) {
+                    pcpuBusyInWindow[p] += dt;
+                }
+            }
+            clock = until;
+            if (clock == windowEnd) {
+                closeWindow();
+            }
+        }
+    }
+
+    private void closeWindow() {
+        for (int k = 0; k < IoCategory.COMPONENT_COUNT; k++) {
+            componentUtilization[k] = demandInWindow[k] / windowNanos;
+            demandInWindow[k] = 0;
+        }
+        for (int p = 0; p < pcpus; p++) {
+            pcpuUtilization[p] = 100.0 * pcpuBusyInWindow[p] / windowNanos;
+            pcpuBusyInWindow[p] = 0;
+        }
+        latencyP99Micros = latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(99) / 1000.0;
+        latency.reset();
+        windowStart += windowNanos;
+    }
+
+    private void beginWrite() {
+        seq++; // odd: writing
+        VarHandle.releaseFence();
+    }
+
+    private void endWrite() {
+        VarHandle.releaseFence();
+        seq++; // even: consistent
+    }
+
+    // ---- read side: any thread ----
+
+    /** Fills the policy-independent parts of a snapshot; retries while the bridge thread writes. */
+    Snapshot read() {
+        for (int attempt = 0; ; attempt++) {
+            long before = seq;
+            if ((before & 1) == 0) {
+                try {
+                    Snapshot s = copy();
+                    VarHandle.acquireFence();
+                    if (seq == before) {
+                        return s;
+                    }
+                } catch (RuntimeException torn) {
+                    // arrays replaced mid-copy: retry
+                }
+            }
+            if (attempt > 100) {
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        }
+    }
+
+    private Snapshot copy() {
+        List<SchedulerState.Pcpu> pcpuStates = new ArrayList<>(pcpus);
+        for (int p = 0; p < pcpus; p++) {
+            int v = running[p];
+            VcpuSlot slot = v >= 0 ? queues.slot(v) : null;
+            pcpuStates.add(new SchedulerState.Pcpu(p, slot == null ? "" : labels[v],
+                    slot == null ? IoCategory.NONE : slot.category(), pcpuUtilization[p]));
+        }
+        int n = vcpuCount;
+        List<SchedulerState.Vcpu> vcpuStates = new ArrayList<>(n);
+        for (int id = 0; id < n; id++) {
+            VcpuSlot slot = queues.slot(id);
+            String label = labels[id];
+            String vm = label.substring(0, label.lastIndexOf('/'));
+            SchedulerState.VcpuState state = slot.isRunning() ? SchedulerState.VcpuState.RUNNING
+                    : slot.queuedOn() >= 0 ? SchedulerState.VcpuState.READY : SchedulerState.VcpuState.IDLE;
+            vcpuStates.add(new SchedulerState.Vcpu(vm, slot.index(), slot.category(), state, slot.queuedOn(),
+                    slot.ioPercent()));
+        }
+        List<SchedulerState.Component> components = new ArrayList<>(IoCategory.COMPONENT_COUNT);
+        for (int k = 0; k < IoCategory.COMPONENT_COUNT; k++) {
+            components.add(new SchedulerState.Component(IoCategory.component(k), componentUtilization[k], peak[k],
+                    overloadNanos[k] / 1e9));
+        }
+        return new Snapshot(decisions, latencyP99Micros, pcpuStates, vcpuStates, components);
+    }
+
+    record Snapshot(long decisions, double latencyP99Micros, List<SchedulerState.Pcpu> pcpus,
+            List<SchedulerState.Vcpu> vcpus, List<SchedulerState.Component> components) {}
+}

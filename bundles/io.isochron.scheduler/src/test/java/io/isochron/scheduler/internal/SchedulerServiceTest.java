@@ -1,0 +1,187 @@
+package io.isochron.scheduler.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.Health;
+import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.api.runtime.SchedulerSink;
+import io.isochron.api.runtime.SchedulerState;
+import io.isochron.api.scheduling.RunQueueSummary;
+import io.isochron.api.scheduling.SchedulingPolicy;
+import java.lang.annotation.Annotation;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The scheduler service's logic without a framework: DS calls are made by hand. */
+class SchedulerServiceTest {
+    private final SchedulerService service = new SchedulerService();
+    private final ScriptedBridge bridge = new ScriptedBridge(2);
+    private final SchedulingPolicy sq = new ShortestQueuePolicy();
+    private final SchedulingPolicy ia = new InterferenceAwarePolicy();
+    private final SchedulingPolicy edf = new EdfRefinementPolicy();
+
+    /** A bridge driven by the test: events are sent through the sink it was attached to. */
+    static final class ScriptedBridge implements HypervisorBridge {
+        final int pcpus;
+        SchedulerSink sink;
+        final List<String> decisions = new ArrayList<>();
+
+        ScriptedBridge(int pcpus) {
+            this.pcpus = pcpus;
+        }
+
+        @Override
+        public String name() {
+            return "scripted";
+        }
+
+        @Override
+        public int pcpuCount() {
+            return pcpus;
+        }
+
+        @Override
+        public void attach(SchedulerSink s) {
+            sink = s;
+        }
+
+        @Override
+        public void detach(SchedulerSink s) {
+            sink = null;
+        }
+
+        @Override
+        public void start(int pcpu, int vcpuId) {
+            decisions.add("start " + vcpuId + "@" + pcpu);
+        }
+
+        @Override
+        public void preempt(int pcpu, int vcpuId) {
+            decisions.add("preempt " + vcpuId + "@" + pcpu);
+        }
+    }
+
+    static SchedulerConfig config(String policy, double overlap) {
+        return new SchedulerConfig() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return SchedulerConfig.class;
+            }
+
+            @Override
+            public String policy() {
+                return policy;
+            }
+
+            @Override
+            public double overlapPercent() {
+                return overlap;
+            }
+
+            @Override
+            public long windowMillis() {
+                return 1000;
+            }
+        };
+    }
+
+    @BeforeEach
+    void wire() {
+        service.addPolicy(sq);
+        service.addPolicy(ia);
+        service.addPolicy(edf);
+        service.setBridge(bridge);
+        service.activate(config("interference-aware", 0));
+    }
+
+    private void gpuJobs() {
+        RunQueueSummary s = new RunQueueSummary();
+        int a = bridge.sink.registerVcpu("hmi", 0);
+        int b = bridge.sink.registerVcpu("analytics", 0);
+        bridge.sink.ready(a, s.clear().addHintedTask(1_000_000, IoCategory.GPU, 60), 0, 0, 0, 0);
+        bridge.sink.ready(b, s.clear().addHintedTask(1_000_000, IoCategory.GPU, 60), 0, 0, 0, 0);
+        bridge.sink.dispatch(0);
+    }
+
+    @Test
+    void decidesWithTheConfiguredPolicyAndReportsState() {
+        gpuJobs();
+        // Strict separation: the second GPU vCPU waits behind the first.
+        assertThat(bridge.decisions).containsExactly("start 0@0");
+        SchedulerState s = service.snapshot();
+        assertThat(s.health()).isEqualTo(Health.NORMAL);
+        assertThat(s.policy()).isEqualTo("interference-aware");
+        assertThat(s.decisionCount()).isEqualTo(2);
+        assertThat(s.bridge()).isEqualTo("scripted");
+        assertThat(s.pcpus()).extracting(SchedulerState.Pcpu::runningVcpu).containsExactly("hmi/0", "");
+        assertThat(s.vcpus()).extracting(SchedulerState.Vcpu::state)
+                .containsExactly(SchedulerState.VcpuState.RUNNING, SchedulerState.VcpuState.READY);
+        assertThat(s.vcpus().get(1).category()).isEqualTo(IoCategory.GPU);
+    }
+
+    @Test
+    void switchingChangesTheNextDecisionsAndReturnsThePreviousPolicy() {
+        assertThat(service.switchPolicy("shortest-queue", 0)).isEqualTo("interference-aware");
+        gpuJobs();
+        assertThat(bridge.decisions).containsExactly("start 0@0", "start 1@1");
+        assertThat(service.active().name()).isEqualTo("shortest-queue");
+        bridge.sink.finished(0, 1_000_000);
+        bridge.sink.finished(1, 1_000_000);
+        bridge.sink.dispatch(1_000_000);
+        SchedulerState s = service.snapshot();
+        assertThat(s.components().get(IoCategory.GPU.ordinal()).peakPercent()).isEqualTo(120.0);
+    }
+
+    @Test
+    void badSwitchesChangeNothing() {
+        assertThatThrownBy(() -> service.switchPolicy("round-robin", 0))
+                .hasMessage("property 'policy' = 'round-robin' is not a registered policy "
+                        + "(allowed: edf-refinement, interference-aware, shortest-queue)");
+        assertThatThrownBy(() -> service.switchPolicy("interference-aware", 150))
+                .hasMessageContaining("'overlapPercent' = 150.0 is outside the allowed range 0..100");
+        assertThat(service.active().name()).isEqualTo("interference-aware");
+        assertThat(service.snapshot().health()).isEqualTo(Health.NORMAL);
+    }
+
+    @Test
+    void badConfigurationIsRejectedAndTheLastGoodOneStays() {
+        service.modified(config("interference-aware", 25));
+        service.modified(config("no-such-policy", 0));
+        assertThat(service.active().name()).isEqualTo("interference-aware");
+        assertThat(service.active().overlapPercent()).isEqualTo(25.0);
+        SchedulerState s = service.snapshot();
+        assertThat(s.health()).isEqualTo(Health.CHECK_FUNCTION);
+        assertThat(s.healthReason()).contains("io.isochron.scheduler", "'policy' = 'no-such-policy'", "allowed:",
+                "keeping policy 'interference-aware'");
+        service.modified(config("edf-refinement", 0));
+        assertThat(service.snapshot().health()).isEqualTo(Health.NORMAL);
+        assertThat(service.active().name()).isEqualTo("edf-refinement");
+    }
+
+    @Test
+    void fallsBackWhenThePolicyServiceGoesAndReturnsWhenItComesBack() {
+        service.removePolicy(ia);
+        assertThat(service.active().name()).isEqualTo("shortest-queue");
+        assertThat(service.active().fallback()).isTrue();
+        gpuJobs();
+        assertThat(bridge.decisions).containsExactly("start 0@0", "start 1@1");
+        assertThat(service.snapshot().health()).isEqualTo(Health.OFF_SPEC);
+        service.addPolicy(new InterferenceAwarePolicy());
+        assertThat(service.active().name()).isEqualTo("interference-aware");
+        assertThat(service.snapshot().health()).isEqualTo(Health.NORMAL);
+    }
+
+    @Test
+    void withoutABridgeHealthIsFailure() {
+        service.unsetBridge(bridge);
+        assertThat(bridge.sink).isNull();
+        SchedulerState s = service.snapshot();
+        assertThat(s.health()).isEqualTo(Health.FAILURE);
+        assertThat(s.healthReason()).contains("no hypervisor bridge");
+        assertThat(s.pcpus()).isEmpty();
+    }
+}

@@ -1,0 +1,59 @@
+package io.isochron.shell;
+
+import io.isochron.api.runtime.PolicyControl;
+import io.isochron.api.runtime.SchedulerStateSource;
+import java.util.Locale;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/** Gogo commands: {@code isochron:status}, {@code isochron:vms}, {@code isochron:policy}. */
+@Component(service = IsochronCommands.class, property = {
+    "osgi.command.scope=isochron",
+    "osgi.command.function=status",
+    "osgi.command.function=vms",
+    "osgi.command.function=policy"
+})
+public class IsochronCommands {
+    @Reference
+    SchedulerStateSource state;
+
+    @Reference
+    PolicyControl control;
+
+    @Descriptor("policy, health, decisions, per-pCPU placement and per-component utilisation")
+    public String status() {
+        return StatusFormat.status(state.snapshot());
+    }
+
+    @Descriptor("the VMs' vCPUs: category, state and pCPU")
+    public String vms() {
+        return StatusFormat.vms(state.snapshot());
+    }
+
+    @Descriptor("the active policy and the available ones")
+    public String policy() {
+        return StatusFormat.policy(control.active(), control.available());
+    }
+
+    @Descriptor("switch to a policy (overlap 0)")
+    public String policy(@Descriptor("policy name") String name) {
+        return policy(name, "0");
+    }
+
+    @Descriptor("switch to a policy with an overlap percent")
+    public String policy(@Descriptor("policy name") String name, @Descriptor("overlap percent, 0..100") String overlap) {
+        double o;
+        try {
+            o = Double.parseDouble(overlap);
+        } catch (NumberFormatException e) {
+            return "isochron: overlap must be a number within 0..100, got '" + overlap + "'\n";
+        }
+        try {
+            String previous = control.switchPolicy(name, o);
+            return String.format(Locale.ROOT, "switched from %s to %s (overlap %.1f %%)%n", previous, name, o);
+        } catch (IllegalArgumentException e) {
+            return "isochron: " + e.getMessage() + "\n";
+        }
+    }
+}

@@ -1,0 +1,57 @@
+package io.isochron.shell;
+
+import io.isochron.api.runtime.PolicyControl;
+import io.isochron.api.runtime.SchedulerState;
+import java.util.List;
+import java.util.Locale;
+
+/** Text for the shell commands, from a scheduler snapshot. */
+final class StatusFormat {
+    private StatusFormat() {}
+
+    static String status(SchedulerState s) {
+        StringBuilder b = new StringBuilder();
+        b.append(String.format(Locale.ROOT, "policy     %s%s%s%n", s.policy(),
+                s.policy().equals("interference-aware") ? String.format(Locale.ROOT, " (overlap %.1f %%)", s.overlapPercent()) : "",
+                s.policy().equals(s.configuredPolicy()) ? "" : " — fallback, configured: " + s.configuredPolicy()));
+        b.append(String.format(Locale.ROOT, "health     %s%s%n", s.health(), s.healthReason().isEmpty() ? "" : ": " + s.healthReason()));
+        b.append(String.format(Locale.ROOT, "bridge     %s%n", s.bridge().isEmpty() ? "(none)" : s.bridge()));
+        b.append(String.format(Locale.ROOT, "decisions  %d (p99 latency %.2f µs)%n", s.decisionCount(),
+                s.decisionLatencyP99Micros()));
+        if (!s.pcpus().isEmpty()) {
+            b.append(String.format(Locale.ROOT, "%n%-6s %-20s %-9s %7s%n", "pCPU", "running", "category", "util %"));
+            for (SchedulerState.Pcpu p : s.pcpus()) {
+                b.append(String.format(Locale.ROOT, "%-6s %-20s %-9s %7.1f%n", "cpu" + p.index(),
+                        p.runningVcpu().isEmpty() ? "-" : p.runningVcpu(), p.runningVcpu().isEmpty() ? "" : p.category(),
+                        p.utilizationPercent()));
+            }
+        }
+        if (!s.components().isEmpty()) {
+            b.append(String.format(Locale.ROOT, "%n%-9s %7s %7s %12s%n", "component", "util %", "peak %", "overload s"));
+            for (SchedulerState.Component c : s.components()) {
+                b.append(String.format(Locale.ROOT, "%-9s %7.1f %7.1f %12.3f%n", c.category(), c.utilizationPercent(),
+                        c.peakPercent(), c.overloadSeconds()));
+            }
+        }
+        return b.toString();
+    }
+
+    static String vms(SchedulerState s) {
+        if (s.vcpus().isEmpty()) {
+            return "no vCPUs registered" + (s.bridge().isEmpty() ? " (no hypervisor bridge attached)" : "") + "\n";
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%-16s %-5s %-9s %-8s %-5s %6s%n", "vm", "vcpu",
+                "category", "state", "pcpu", "io %"));
+        for (SchedulerState.Vcpu v : s.vcpus()) {
+            b.append(String.format(Locale.ROOT, "%-16s %-5d %-9s %-8s %-5s %6.1f%n", v.vm(), v.index(), v.category(),
+                    v.state(), v.pcpu() < 0 ? "-" : Integer.toString(v.pcpu()), v.ioPercent()));
+        }
+        return b.toString();
+    }
+
+    static String policy(PolicyControl.ActivePolicy active, List<String> available) {
+        return String.format(Locale.ROOT, "active     %s (overlap %.1f %%)%s%navailable  %s%n", active.name(),
+                active.overlapPercent(), active.fallback() ? " — fallback, configured: " + active.configured() : "",
+                String.join(", ", available));
+    }
+}

@@ -1,0 +1,54 @@
+package io.isochron.shell;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.Health;
+import io.isochron.api.runtime.PolicyControl;
+import io.isochron.api.runtime.SchedulerState;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class StatusFormatTest {
+    private static SchedulerState state(String policy, String configured, Health health, String reason) {
+        return new SchedulerState(0, "sim", policy, 25, configured, 1234, 0.42, health, reason,
+                List.of(new SchedulerState.Pcpu(0, "plc/0", IoCategory.BUS, 37.5), new SchedulerState.Pcpu(1, "", IoCategory.NONE, 0)),
+                List.of(new SchedulerState.Vcpu("plc", 0, IoCategory.BUS, SchedulerState.VcpuState.RUNNING, 0, 30),
+                        new SchedulerState.Vcpu("hmi", 0, IoCategory.GPU, SchedulerState.VcpuState.IDLE, -1, 0)),
+                List.of(new SchedulerState.Component(IoCategory.GPU, 12.5, 113, 0.004)));
+    }
+
+    @Test
+    void statusShowsPolicyHealthPlacementAndComponents() {
+        String text = StatusFormat.status(state("interference-aware", "interference-aware", Health.NORMAL, ""));
+        assertThat(text).contains("policy     interference-aware (overlap 25.0 %)")
+                .contains("health     NORMAL\n")
+                .contains("decisions  1234 (p99 latency 0.42 µs)")
+                .containsPattern("cpu0\\s+plc/0\\s+BUS\\s+37.5")
+                .containsPattern("cpu1\\s+-\\s+0.0")
+                .containsPattern("GPU\\s+12.5\\s+113.0\\s+0.004");
+    }
+
+    @Test
+    void statusExplainsFallbackAndProblems() {
+        String text = StatusFormat.status(state("shortest-queue", "my-policy", Health.OFF_SPEC, "configured policy 'my-policy' is not available"));
+        assertThat(text).contains("policy     shortest-queue — fallback, configured: my-policy")
+                .contains("health     OFF_SPEC: configured policy 'my-policy' is not available");
+    }
+
+    @Test
+    void vmsListsEveryVcpu() {
+        String text = StatusFormat.vms(state("edf", "edf", Health.NORMAL, ""));
+        assertThat(text.lines()).hasSize(3);
+        assertThat(text).containsPattern("plc\\s+0\\s+BUS\\s+RUNNING\\s+0\\s+30.0")
+                .containsPattern("hmi\\s+0\\s+GPU\\s+IDLE\\s+-\\s+0.0");
+        SchedulerState none = new SchedulerState(0, "", "edf", 0, "edf", 0, 0, Health.FAILURE, "x", List.of(), List.of(), List.of());
+        assertThat(StatusFormat.vms(none)).isEqualTo("no vCPUs registered (no hypervisor bridge attached)\n");
+    }
+
+    @Test
+    void policyListsActiveAndAvailable() {
+        String text = StatusFormat.policy(new PolicyControl.ActivePolicy("edf", 0, "edf"), List.of("edf", "shortest-queue"));
+        assertThat(text).isEqualTo("active     edf (overlap 0.0 %)\navailable  edf, shortest-queue\n");
+    }
+}

@@ -1,0 +1,102 @@
+package io.isochron.sim.hypervisor;
+
+import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.sim.scenario.Scenario;
+import io.isochron.sim.scenario.ScenarioException;
+import io.isochron.sim.scenario.ScenarioLoader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.System.Logger.Level;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.metatype.annotations.Designate;
+
+/**
+ * The sim profile's hypervisor: registers a {@link HypervisorBridge} that plays a scenario. A new
+ * configuration replaces the bridge (the scheduler re-attaches, keeping its own policy and settings);
+ * an invalid one is rejected with a log line naming the property, and the running bridge stays.
+ */
+@Designate(ocd = SimulatedHypervisorConfig.class)
+@Component(configurationPid = SimulatedHypervisor.PID, immediate = true, service = {})
+public class SimulatedHypervisor {
+    static final String PID = "io.isochron.sim.hypervisor";
+    static final String DEFAULT_SCENARIO = "default-plant.yaml";
+    private static final System.Logger LOG = System.getLogger(PID);
+
+    private BundleContext context;
+    private ServiceRegistration<HypervisorBridge> registration;
+
+    @Activate
+    void activate(BundleContext ctx, SimulatedHypervisorConfig config) {
+        this.context = ctx;
+        modified(config);
+    }
+
+    @Modified
+    synchronized void modified(SimulatedHypervisorConfig config) {
+        SimulatedBridge bridge;
+        try {
+            bridge = create(config);
+        } catch (IllegalArgumentException e) {
+            LOG.log(Level.ERROR, "configuration " + PID + " rejected: " + e.getMessage()
+                    + (registration != null ? "; the running scenario continues" : "; no simulated hypervisor"));
+            return;
+        }
+        unregister();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(HypervisorBridge.NAME_PROPERTY, bridge.name());
+        props.put("isochron.scenario", bridge.scenario().name());
+        registration = context.registerService(HypervisorBridge.class, bridge, props);
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        unregister();
+    }
+
+    private void unregister() {
+        if (registration != null) {
+            try {
+                registration.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework is stopping
+            }
+            registration = null;
+        }
+    }
+
+    /** @throws IllegalArgumentException naming the bad property and what is allowed */
+    static SimulatedBridge create(SimulatedHypervisorConfig config) {
+        double scale = config.timeScale();
+        if (!(scale >= 0.001 && scale <= 1000)) {
+            throw new IllegalArgumentException("property 'timeScale' = " + scale + " is outside the allowed range 0.001..1000");
+        }
+        return new SimulatedBridge(load(config.scenario()), scale, config.repeat());
+    }
+
+    static Scenario load(String file) {
+        try {
+            if (file == null || file.isBlank()) {
+                try (InputStream in = SimulatedHypervisor.class.getResourceAsStream(DEFAULT_SCENARIO)) {
+                    if (in == null) {
+                        throw new IllegalStateException("built-in scenario " + DEFAULT_SCENARIO + " is missing from the bundle");
+                    }
+                    return ScenarioLoader.parse(DEFAULT_SCENARIO, new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            }
+            return ScenarioLoader.load(Path.of(file.trim()));
+        } catch (ScenarioException e) {
+            throw new IllegalArgumentException("property 'scenario': " + e.getMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("property 'scenario': cannot read the built-in scenario: " + e);
+        }
+    }
+}
