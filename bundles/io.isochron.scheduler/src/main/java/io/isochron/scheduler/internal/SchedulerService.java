@@ -93,7 +93,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void addPolicy(SchedulingPolicy policy) {
+    public void addPolicy(SchedulingPolicy policy) {
         policies.put(policy.name(), policy);
         synchronized (lifecycle) {
             if (policy.name().equals(configuredPolicy) && !active.policyName().equals(configuredPolicy)) {
@@ -103,7 +103,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         }
     }
 
-    void removePolicy(SchedulingPolicy policy) {
+    public void removePolicy(SchedulingPolicy policy) {
         policies.remove(policy.name(), policy);
         synchronized (lifecycle) {
             if (policy.name().equals(active.policyName()) && !policies.containsKey(policy.name())) {
@@ -116,7 +116,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
             policyOption = ReferencePolicyOption.GREEDY)
-    void setBridge(HypervisorBridge b) {
+    public void setBridge(HypervisorBridge b) {
         synchronized (lifecycle) {
             detach();
             bridge = b;
@@ -124,7 +124,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         }
     }
 
-    void unsetBridge(HypervisorBridge b) {
+    public void unsetBridge(HypervisorBridge b) {
         synchronized (lifecycle) {
             if (bridge == b) {
                 detach();

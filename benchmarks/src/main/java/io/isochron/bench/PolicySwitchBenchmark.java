@@ -1,0 +1,87 @@
+package io.isochron.bench;
+
+import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.api.runtime.SchedulerSink;
+import io.isochron.api.scheduling.RunQueueSummary;
+import io.isochron.scheduler.internal.EdfRefinementPolicy;
+import io.isochron.scheduler.internal.InterferenceAwarePolicy;
+import io.isochron.scheduler.internal.SchedulerService;
+import io.isochron.scheduler.internal.ShortestQueuePolicy;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Logger;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Latency of a policy switch through the scheduler service (validate, configure the policy,
+ * publish it to the run queues), on a scheduler attached to a host with 64 vCPUs queued on 8
+ * pCPUs. The audit log line of each switch is silenced so that the console does not dominate;
+ * storing the switch in ConfigAdmin is not included (no ConfigAdmin here).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class PolicySwitchBenchmark {
+    private static final Logger QUIET = Logger.getLogger("io.isochron.scheduler");
+
+    private SchedulerService service;
+    private int n;
+
+    @Setup
+    public void setUp() {
+        QUIET.setLevel(java.util.logging.Level.WARNING);
+        service = new SchedulerService();
+        service.addPolicy(new ShortestQueuePolicy());
+        service.addPolicy(new InterferenceAwarePolicy());
+        service.addPolicy(new EdfRefinementPolicy());
+        service.setBridge(new HypervisorBridge() {
+            @Override
+            public String name() {
+                return "bench";
+            }
+
+            @Override
+            public int pcpuCount() {
+                return 8;
+            }
+
+            @Override
+            public void attach(SchedulerSink sink) {
+                RunQueueSummary s = new RunQueueSummary();
+                for (int v = 0; v < 64; v++) {
+                    int id = sink.registerVcpu("vm" + v, 0);
+                    IoCategory c = IoCategory.values()[v % IoCategory.values().length];
+                    sink.ready(id, s.clear().addHintedTask(1_000_000, c, c.isComponent() ? 30 : 0), 0, 0, 0, 0);
+                }
+                sink.dispatch(0);
+            }
+
+            @Override
+            public void detach(SchedulerSink sink) {}
+
+            @Override
+            public void start(int pcpu, int vcpuId) {}
+
+            @Override
+            public void preempt(int pcpu, int vcpuId) {}
+        });
+    }
+
+    @Benchmark
+    public String switchPolicy() {
+        n++;
+        return service.switchPolicy((n & 1) == 0 ? "interference-aware" : "edf-refinement", n % 100);
+    }
+}
