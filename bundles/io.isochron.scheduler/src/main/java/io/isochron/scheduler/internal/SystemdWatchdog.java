@@ -1,0 +1,150 @@
+package io.isochron.scheduler.internal;
+
+import io.isochron.api.runtime.Health;
+import io.isochron.api.runtime.SchedulerState;
+import io.isochron.api.runtime.SchedulerStateSource;
+import java.io.IOException;
+import java.lang.System.Logger.Level;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Tells systemd that the appliance is up ({@code READY=1}) and, when the unit has a watchdog, keeps
+ * petting it ({@code WATCHDOG=1}) at half the interval — only while the scheduler is healthy: a
+ * bridge attached and decisions advancing whenever vCPUs are waiting. A hung decision thread or a
+ * lost bridge therefore lets systemd restart the service. Outside systemd ({@code NOTIFY_SOCKET}
+ * unset) it does nothing. Messages go through {@code systemd-notify}, as the JDK cannot send on the
+ * datagram socket itself; the unit needs {@code NotifyAccess=all}.
+ */
+@Component(immediate = true)
+public class SystemdWatchdog {
+    private static final System.Logger LOG = System.getLogger("io.isochron.watchdog");
+
+    /** Sends one sd_notify message; replaced in tests. */
+    interface Notifier {
+        void send(String socket, String message) throws IOException;
+    }
+
+    @Reference
+    SchedulerStateSource state;
+
+    private final Map<String, String> env;
+    private final Notifier notifier;
+    private ScheduledExecutorService timer;
+    private long lastDecisions = -1;
+    private boolean unhealthyReported;
+
+    public SystemdWatchdog() {
+        this(System.getenv(), SystemdWatchdog::systemdNotify);
+    }
+
+    SystemdWatchdog(Map<String, String> env, Notifier notifier) {
+        this.env = env;
+        this.notifier = notifier;
+    }
+
+    @Activate
+    void activate() {
+        if (env.get("NOTIFY_SOCKET") == null) {
+            return;
+        }
+        send("READY=1");
+        long intervalMicros = watchdogMicros();
+        if (intervalMicros > 0) {
+            timer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "isochron-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+            long period = Math.max(1, intervalMicros / 2);
+            timer.scheduleAtFixedRate(this::check, period, period, TimeUnit.MICROSECONDS);
+            LOG.log(Level.INFO, "systemd watchdog: petting every {0} ms while the scheduler is healthy", period / 1000);
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (timer != null) {
+            timer.shutdownNow();
+            timer = null;
+        }
+        if (env.get("NOTIFY_SOCKET") != null) {
+            send("STOPPING=1");
+        }
+    }
+
+    long watchdogMicros() {
+        try {
+            String usec = env.get("WATCHDOG_USEC");
+            return usec == null ? 0 : Long.parseLong(usec.trim());
+        } catch (NumberFormatException e) {
+            LOG.log(Level.WARNING, "ignoring WATCHDOG_USEC=''{0}'': not a number", env.get("WATCHDOG_USEC"));
+            return 0;
+        }
+    }
+
+    /** One watchdog period: pet if healthy, else say why once. */
+    void check() {
+        String problem = problem(state.snapshot());
+        if (problem == null) {
+            if (unhealthyReported) {
+                LOG.log(Level.INFO, "scheduler healthy again; petting the systemd watchdog");
+                unhealthyReported = false;
+            }
+            send("WATCHDOG=1");
+        } else if (!unhealthyReported) {
+            unhealthyReported = true;
+            LOG.log(Level.ERROR, "not petting the systemd watchdog: " + problem);
+        }
+    }
+
+    /** @return why the scheduler is not healthy, or null */
+    String problem(SchedulerState s) {
+        long decisions = s.decisionCount();
+        boolean waiting = s.vcpus().stream().anyMatch(v -> v.state() == SchedulerState.VcpuState.READY);
+        boolean stuck = decisions == lastDecisions && waiting;
+        lastDecisions = decisions;
+        if (s.health() == Health.FAILURE) {
+            return s.healthReason();
+        }
+        if (stuck) {
+            return "no decision for a whole watchdog period while vCPUs are waiting";
+        }
+        return null;
+    }
+
+    private void send(String message) {
+        try {
+            notifier.send(env.get("NOTIFY_SOCKET"), message);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "systemd notification " + message + " failed: " + e);
+        }
+    }
+
+    /** Sends with systemd-notify on behalf of this JVM's pid, without waiting for systemd's barrier. */
+    static void systemdNotify(String socket, String message) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder("systemd-notify", "--no-block", "--pid=" + ProcessHandle.current().pid(),
+                message).redirectErrorStream(true);
+        pb.environment().put("NOTIFY_SOCKET", socket);
+        Process p = pb.start();
+        try {
+            if (!p.waitFor(2, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("systemd-notify did not return within 2 s");
+            }
+            if (p.exitValue() != 0) {
+                throw new IOException("systemd-notify exited with " + p.exitValue() + ": "
+                        + new String(p.getInputStream().readAllBytes()).trim());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while notifying systemd", e);
+        }
+    }
+}
