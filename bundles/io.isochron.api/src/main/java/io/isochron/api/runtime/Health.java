@@ -10,6 +10,6 @@ public enum Health {
     CHECK_FUNCTION,
     /** Deciding, but not as configured: the configured policy's service is gone, fallback active. */
     OFF_SPEC,
-    /** Reserved for conditions that need service but do not impair operation. */
+    /** Deciding, but the bridge failed to apply some decisions recently (e.g. the kernel refused). */
     MAINTENANCE_REQUIRED
 }

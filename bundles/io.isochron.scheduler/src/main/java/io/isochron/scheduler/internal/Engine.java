@@ -23,6 +23,7 @@ import org.HdrHistogram.Histogram;
  */
 final class Engine implements SchedulerSink, RunQueues.Listener {
     private static final long MAX_LATENCY_NANOS = 1_000_000_000L;
+    private static final System.Logger LOG = System.getLogger("io.isochron.scheduler");
 
     private final HypervisorBridge bridge;
     private final RunQueues queues;
@@ -47,6 +48,11 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     private long clock;
     private long windowStart;
     private boolean clockStarted;
+    private long bridgeFaults;
+    private long faultsThisWindow;
+    private long faultsLastWindow;
+    private String lastFault = "";
+    private final RateLimitedLog faultLog = new RateLimitedLog(LOG, 10_000_000_000L, System::nanoTime);
 
     Engine(HypervisorBridge bridge, Placement placement, long windowNanos) {
         this.bridge = bridge;
@@ -135,13 +141,33 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
         if (vcpu.category().isComponent()) {
             demand[vcpu.category().ordinal()] += vcpu.ioPercent();
         }
-        bridge.start(pcpu, vcpu.id());
+        try {
+            bridge.start(pcpu, vcpu.id());
+        } catch (RuntimeException e) {
+            bridgeFault("start", pcpu, vcpu, e);
+        }
     }
 
     @Override
     public void preempted(int pcpu, VcpuSlot vcpu, long now) {
         leave(pcpu, vcpu);
-        bridge.preempt(pcpu, vcpu.id());
+        try {
+            bridge.preempt(pcpu, vcpu.id());
+        } catch (RuntimeException e) {
+            bridgeFault("preempt", pcpu, vcpu, e);
+        }
+    }
+
+    /**
+     * The bridge could not apply a decision (e.g. the kernel refused). The scheduler's own view stays
+     * as decided, so the next decisions are still consistent; the fault is counted and logged at most
+     * once per 10 s.
+     */
+    private void bridgeFault(String what, int pcpu, VcpuSlot vcpu, RuntimeException e) {
+        bridgeFaults++;
+        faultsThisWindow++;
+        lastFault = "failed to " + what + " " + labels[vcpu.id()] + " on pCPU " + pcpu + ": " + e.getMessage();
+        faultLog.log(System.Logger.Level.ERROR, "hypervisor bridge '" + bridge.name() + "' " + lastFault);
     }
 
     private void leave(int pcpu, VcpuSlot vcpu) {
@@ -193,6 +219,8 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
             pcpuBusyInWindow[p] = 0;
         }
         latencyP99Micros = latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(99) / 1000.0;
+        faultsLastWindow = faultsThisWindow;
+        faultsThisWindow = 0;
         latency.reset();
         windowStart += windowNanos;
     }
@@ -255,9 +283,12 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
             components.add(new SchedulerState.Component(IoCategory.component(k), componentUtilization[k], peak[k],
                     overloadNanos[k] / 1e9));
         }
-        return new Snapshot(decisions, latencyP99Micros, pcpuStates, vcpuStates, components);
+        String recentFault = faultsThisWindow + faultsLastWindow > 0 ? lastFault : "";
+        return new Snapshot(decisions, latencyP99Micros, bridgeFaults, recentFault, pcpuStates, vcpuStates, components);
     }
 
-    record Snapshot(long decisions, double latencyP99Micros, List<SchedulerState.Pcpu> pcpus,
+    /** @param recentFault the last decision the bridge failed to apply, if within the last window; else "" */
+    record Snapshot(long decisions, double latencyP99Micros, long bridgeFaults, String recentFault,
+            List<SchedulerState.Pcpu> pcpus,
             List<SchedulerState.Vcpu> vcpus, List<SchedulerState.Component> components) {}
 }

@@ -195,6 +195,10 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             health = Health.OFF_SPEC;
             reason = "configured policy '" + configuredPolicy + "' is not available; deciding with "
                     + p.policyName();
+        } else if (!s.recentFault().isEmpty()) {
+            health = Health.MAINTENANCE_REQUIRED;
+            reason = "hypervisor bridge could not apply decisions (" + s.bridgeFaults() + " so far); last: "
+                    + s.recentFault();
         } else {
             health = Health.NORMAL;
             reason = "";

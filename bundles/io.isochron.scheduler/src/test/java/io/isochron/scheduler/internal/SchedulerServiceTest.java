@@ -25,7 +25,7 @@ class SchedulerServiceTest {
     private final SchedulingPolicy edf = new EdfRefinementPolicy();
 
     /** A bridge driven by the test: events are sent through the sink it was attached to. */
-    static final class ScriptedBridge implements HypervisorBridge {
+    static class ScriptedBridge implements HypervisorBridge {
         final int pcpus;
         SchedulerSink sink;
         final List<String> decisions = new ArrayList<>();
@@ -173,6 +173,29 @@ class SchedulerServiceTest {
         service.addPolicy(new InterferenceAwarePolicy());
         assertThat(service.active().name()).isEqualTo("interference-aware");
         assertThat(service.snapshot().health()).isEqualTo(Health.NORMAL);
+    }
+
+    @Test
+    void aBridgeThatCannotApplyDecisionsDegradesHealthButDecisionsGoOn() {
+        ScriptedBridge refusing = new ScriptedBridge(2) {
+            @Override
+            public void start(int pcpu, int vcpuId) {
+                throw new IllegalStateException("sched_setaffinity: EPERM (Operation not permitted)");
+            }
+        };
+        service.setBridge(refusing);
+        bridge.sink = null;
+        RunQueueSummary s = new RunQueueSummary();
+        int a = refusing.sink.registerVcpu("plc", 0);
+        for (int i = 0; i < 1000; i++) {
+            refusing.sink.ready(a, s.clear().addHintedTask(10, IoCategory.BUS, 20), i * 10L, i * 10L, 0, 0);
+            refusing.sink.dispatch(i * 10L);
+            refusing.sink.finished(0, i * 10L + 5);
+        }
+        SchedulerState state = service.snapshot();
+        assertThat(state.decisionCount()).isEqualTo(1000);
+        assertThat(state.health()).isEqualTo(Health.MAINTENANCE_REQUIRED);
+        assertThat(state.healthReason()).contains("1000 so far", "failed to start plc/0 on pCPU 0", "EPERM");
     }
 
     @Test
