@@ -21,6 +21,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -62,10 +64,12 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     private volatile HypervisorBridge bridge;
     private long windowNanos = 1_000_000_000L;
     private volatile ConfigurationAdmin configAdmin;
+    private BundleContext context;
 
     @Activate
-    void activate(SchedulerConfig config) {
+    void activate(BundleContext context, SchedulerConfig config) {
         synchronized (lifecycle) {
+            this.context = context;
             windowNanos = Math.max(100, config.windowMillis()) * 1_000_000L;
             applyConfig(config);
             HypervisorBridge b = bridge;
@@ -97,7 +101,8 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         policies.put(policy.name(), policy);
         synchronized (lifecycle) {
             if (policy.name().equals(configuredPolicy) && !active.policyName().equals(configuredPolicy)) {
-                LOG.log(Level.INFO, "policy ''{0}'' is available again; switching back from fallback", policy.name());
+                LOG.log(Level.INFO, "configured policy ''{0}'' is registered; deciding with it instead of {1}",
+                        policy.name(), active.policyName());
                 install(policy.configure(configuredOverlap));
             }
         }
@@ -107,8 +112,10 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         policies.remove(policy.name(), policy);
         synchronized (lifecycle) {
             if (policy.name().equals(active.policyName()) && !policies.containsKey(policy.name())) {
-                LOG.log(Level.WARNING, "active policy ''{0}'' was unregistered; falling back to {1}",
-                        policy.name(), ShortestQueue.NAME);
+                if (!shuttingDown() && !policy.name().equals(ShortestQueue.NAME)) {
+                    LOG.log(Level.WARNING, "active policy ''{0}'' was unregistered; falling back to {1}",
+                            policy.name(), ShortestQueue.NAME);
+                }
                 install(fallback());
             }
         }
@@ -159,9 +166,10 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             configuredOverlap = overlapPercent;
             rejected = null;
             install(policies.get(policy).configure(overlapPercent));
+            // Under the lock, so that the stored configuration follows the switches in order.
+            persist(policy, overlapPercent);
         }
         LOG.log(Level.INFO, "policy switched from {0} to {1} (overlap {2} %)", previous, policy, overlapPercent);
-        persist(policy, overlapPercent);
         return previous;
     }
 
@@ -214,6 +222,9 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     private void applyConfig(SchedulerConfig config) {
         String policy = config.policy() == null ? "" : config.policy().trim();
         double overlap = config.overlapPercent();
+        if (isStale(policy, overlap)) {
+            return;
+        }
         String problem = validate(policy, overlap, false);
         if (problem != null) {
             rejected = "configuration " + PID + " rejected: " + problem + "; keeping policy '" + configuredPolicy
@@ -262,6 +273,19 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
                     + String.join(", ", allowed) + ")";
         }
         return null;
+    }
+
+    /** True while our bundle or the framework stops: services going away then is no news. */
+    private boolean shuttingDown() {
+        BundleContext ctx = context;
+        if (ctx == null) {
+            return false;
+        }
+        try {
+            return ctx.getBundle().getState() == Bundle.STOPPING || ctx.getBundle(0).getState() == Bundle.STOPPING;
+        } catch (IllegalStateException invalidContext) {
+            return true;
+        }
     }
 
     private Placement fallback() {
@@ -320,6 +344,33 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         } catch (IOException | RuntimeException ex) {
             LOG.log(Level.WARNING, String.format(Locale.ROOT,
                     "could not store the switch to %s in configuration %s: %s", policy, PID, ex));
+        }
+    }
+
+    /**
+     * A configuration event is stale when ConfigAdmin already holds other values: switches write the
+     * configuration, and the events of rapid switches can arrive after a newer one. The newest
+     * event carries what ConfigAdmin holds, so skipping stale ones never loses a change.
+     */
+    private boolean isStale(String policy, double overlap) {
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) {
+            return false;
+        }
+        try {
+            Configuration[] stored = ca.listConfigurations("(service.pid=" + PID + ")");
+            if (stored == null || stored.length != 1 || stored[0].getProperties() == null) {
+                return false;
+            }
+            Dictionary<String, Object> props = stored[0].getProperties();
+            Object storedPolicy = props.get("policy");
+            Object storedOverlap = props.get("overlapPercent");
+            boolean samePolicy = storedPolicy == null || policy.equals(String.valueOf(storedPolicy).trim());
+            boolean sameOverlap = storedOverlap == null || (storedOverlap instanceof Number n && n.doubleValue() == overlap)
+                    || String.valueOf(storedOverlap).trim().equals(Double.toString(overlap));
+            return !(samePolicy && sameOverlap);
+        } catch (IOException | org.osgi.framework.InvalidSyntaxException | RuntimeException e) {
+            return false;
         }
     }
 }

@@ -15,7 +15,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Tells systemd that the appliance is up ({@code READY=1}) and, when the unit has a watchdog, keeps
+ * Tells systemd that the appliance is up ({@code READY=1}, once the scheduler is attached to a
+ * hypervisor bridge) and, when the unit has a watchdog, keeps
  * petting it ({@code WATCHDOG=1}) at half the interval — only while the scheduler is healthy: a
  * bridge attached and decisions advancing whenever vCPUs are waiting. A hung decision thread or a
  * lost bridge therefore lets systemd restart the service. Outside systemd ({@code NOTIFY_SOCKET}
@@ -36,7 +37,11 @@ public class SystemdWatchdog {
 
     private final Map<String, String> env;
     private final Notifier notifier;
+    private static final long TICK_MILLIS = 100;
     private ScheduledExecutorService timer;
+    private long petEveryNanos;
+    private boolean ready;
+    private long lastPet;
     private long lastDecisions = -1;
     private boolean unhealthyReported;
 
@@ -54,17 +59,37 @@ public class SystemdWatchdog {
         if (env.get("NOTIFY_SOCKET") == null) {
             return;
         }
-        send("READY=1");
         long intervalMicros = watchdogMicros();
-        if (intervalMicros > 0) {
-            timer = Executors.newSingleThreadScheduledExecutor(r -> {
-                Thread t = new Thread(r, "isochron-watchdog");
-                t.setDaemon(true);
-                return t;
-            });
-            long period = Math.max(1, intervalMicros / 2);
-            timer.scheduleAtFixedRate(this::check, period, period, TimeUnit.MICROSECONDS);
-            LOG.log(Level.INFO, "systemd watchdog: petting every {0} ms while the scheduler is healthy", period / 1000);
+        petEveryNanos = intervalMicros > 0 ? intervalMicros * 1000 / 2 : 0;
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "isochron-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> tick(System.nanoTime()), 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+        if (petEveryNanos > 0) {
+            LOG.log(Level.INFO, "systemd watchdog: petting every {0} ms while the scheduler is healthy",
+                    petEveryNanos / 1_000_000);
+        }
+    }
+
+    /**
+     * Every {@value #TICK_MILLIS} ms: announce readiness once the scheduler decides (a bridge is
+     * attached), and pet the watchdog when its half-interval is due.
+     */
+    void tick(long now) {
+        if (!ready) {
+            if (state.snapshot().health() == Health.FAILURE) {
+                return;
+            }
+            ready = true;
+            send("READY=1");
+            lastPet = now;
+            return;
+        }
+        if (petEveryNanos > 0 && now - lastPet >= petEveryNanos) {
+            lastPet = now;
+            check();
         }
     }
 

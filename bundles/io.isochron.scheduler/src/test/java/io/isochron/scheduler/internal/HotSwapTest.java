@@ -110,7 +110,7 @@ class HotSwapTest {
         service.addPolicy(new EdfPolicy());
         CheckingBridge bridge = new CheckingBridge();
         service.setBridge(bridge);
-        service.activate(SchedulerServiceTest.config("shortest-queue", 0));
+        service.activate(null, SchedulerServiceTest.config("shortest-queue", 0));
         for (int v = 0; v < VCPUS; v++) {
             bridge.sink.registerVcpu("vm" + v, 0);
         }

@@ -95,7 +95,7 @@ class SchedulerServiceTest {
         service.addPolicy(ia);
         service.addPolicy(edf);
         service.setBridge(bridge);
-        service.activate(config("interference-aware", 0));
+        service.activate(null, config("interference-aware", 0));
     }
 
     private void gpuJobs() {

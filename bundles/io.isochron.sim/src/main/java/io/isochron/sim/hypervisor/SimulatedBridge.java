@@ -64,7 +64,7 @@ final class SimulatedBridge implements HypervisorBridge {
         Thread t = new Thread(() -> {
             try {
                 sim.run();
-                LOG.log(Level.INFO, "scenario ''{0}'' finished", scenario.name());
+                LOG.log(Level.INFO, stopping ? "scenario ''{0}'' stopped" : "scenario ''{0}'' finished", scenario.name());
             } catch (RuntimeException e) {
                 LOG.log(Level.ERROR, "simulated hypervisor stopped on an error: " + e, e);
             }
