@@ -149,6 +149,20 @@ class ApplianceRuntimeTest {
     }
 
     @Test
+    void aBadHypervisorConfigurationKeepsThePlantRunningAndShowsInHealth() throws Exception {
+        configure("io.isochron.sim.hypervisor", "timeScale", 0.0);
+        waitFor(() -> state.snapshot().health() == Health.CHECK_FUNCTION, "health shows the rejected configuration");
+        assertTrue(state.snapshot().healthReason().contains("'timeScale' = 0.0"), state.snapshot().healthReason());
+        long decisions = state.snapshot().decisionCount();
+        waitFor(() -> state.snapshot().decisionCount() > decisions + 50, "the previous scenario keeps running");
+        // A good configuration replaces the bridge; the scheduler re-attaches and counts on.
+        configure("io.isochron.sim.hypervisor", "timeScale", 2.0);
+        waitFor(() -> state.snapshot().health() == Health.NORMAL, "problem cleared by the new bridge");
+        long after = state.snapshot().decisionCount();
+        assertTrue(after >= decisions, "decision count went back from " + decisions + " to " + after);
+    }
+
+    @Test
     void aThousandSwitchesUnderLoadRestartNothing() throws Exception {
         // The default plant makes ~1.2 decisions per simulated millisecond: at 20x that is >20,000/s.
         configure("io.isochron.sim.hypervisor", "timeScale", 20.0);

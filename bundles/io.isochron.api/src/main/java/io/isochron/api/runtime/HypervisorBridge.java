@@ -29,4 +29,12 @@ public interface HypervisorBridge {
 
     /** Decision: {@code vcpuId} stops running on {@code pcpu} before its job is done. */
     void preempt(int pcpu, int vcpuId);
+
+    /**
+     * A problem the bridge works around but an operator should look at (e.g. a rejected
+     * configuration while the previous one keeps running), as one line; empty when there is none.
+     */
+    default String problem() {
+        return "";
+    }
 }

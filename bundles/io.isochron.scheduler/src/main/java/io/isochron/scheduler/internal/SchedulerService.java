@@ -64,6 +64,8 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     private volatile HypervisorBridge bridge;
     private long windowNanos = 1_000_000_000L;
     private volatile ConfigurationAdmin configAdmin;
+    /** Decisions made with bridges attached before the current one, so that the count never goes back. */
+    private volatile long earlierDecisions;
     private BundleContext context;
 
     @Activate
@@ -199,6 +201,9 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         } else if (rejected != null) {
             health = Health.CHECK_FUNCTION;
             reason = rejected;
+        } else if (!bridgeProblem(e).isEmpty()) {
+            health = Health.CHECK_FUNCTION;
+            reason = "hypervisor bridge '" + e.bridgeName() + "': " + bridgeProblem(e);
         } else if (!p.policyName().equals(configuredPolicy)) {
             health = Health.OFF_SPEC;
             reason = "configured policy '" + configuredPolicy + "' is not available; deciding with "
@@ -212,7 +217,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             reason = "";
         }
         return new SchedulerState(System.currentTimeMillis(), e == null ? "" : e.bridgeName(), p.policyName(),
-                p.overlapPercent(), configuredPolicy, s == null ? 0 : s.decisions(),
+                p.overlapPercent(), configuredPolicy, earlierDecisions + (s == null ? 0 : s.decisions()),
                 s == null ? 0 : s.latencyP99Micros(), health, reason, s == null ? List.of() : s.pcpus(),
                 s == null ? List.of() : s.vcpus(), s == null ? List.of() : s.components());
     }
@@ -275,6 +280,15 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         return null;
     }
 
+    private static String bridgeProblem(Engine e) {
+        try {
+            String p = e.bridge().problem();
+            return p == null ? "" : p;
+        } catch (RuntimeException ex) {
+            return "status unavailable: " + ex;
+        }
+    }
+
     /** True while our bundle or the framework stops: services going away then is no news. */
     private boolean shuttingDown() {
         BundleContext ctx = context;
@@ -322,6 +336,8 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
                 e.bridge().detach(e);
             } catch (RuntimeException ex) {
                 LOG.log(Level.WARNING, "hypervisor bridge '" + e.bridgeName() + "' failed to detach: " + ex);
+            } finally {
+                earlierDecisions += e.read().decisions();
             }
         }
     }

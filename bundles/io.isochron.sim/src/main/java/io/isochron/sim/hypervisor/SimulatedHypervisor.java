@@ -33,6 +33,7 @@ public class SimulatedHypervisor {
 
     private BundleContext context;
     private ServiceRegistration<HypervisorBridge> registration;
+    private SimulatedBridge running;
 
     @Activate
     void activate(BundleContext ctx, SimulatedHypervisorConfig config) {
@@ -46,11 +47,16 @@ public class SimulatedHypervisor {
         try {
             bridge = create(config);
         } catch (IllegalArgumentException e) {
-            LOG.log(Level.ERROR, "configuration " + PID + " rejected: " + e.getMessage()
-                    + (registration != null ? "; the running scenario continues" : "; no simulated hypervisor"));
+            String problem = "configuration " + PID + " rejected: " + e.getMessage()
+                    + (running != null ? "; the running scenario continues" : "; no simulated hypervisor");
+            LOG.log(Level.ERROR, problem);
+            if (running != null) {
+                running.reportProblem(problem);
+            }
             return;
         }
         unregister();
+        running = bridge;
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(HypervisorBridge.NAME_PROPERTY, bridge.name());
         props.put("isochron.scenario", bridge.scenario().name());
@@ -71,6 +77,7 @@ public class SimulatedHypervisor {
             }
             registration = null;
         }
+        running = null;
     }
 
     /** @throws IllegalArgumentException naming the bad property and what is allowed */
