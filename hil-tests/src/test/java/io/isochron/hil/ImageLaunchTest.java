@@ -50,7 +50,8 @@ class ImageLaunchTest {
         String output = read(log);
         assertThat(output).contains("attached to hypervisor bridge 'sim' with 4 pCPUs")
                 .doesNotContain("Exception")
-                .doesNotContain("ERROR");
+                .doesNotContain("ERROR")
+                .doesNotContain("SEVERE");
     }
 
     private static String read(Path log) throws IOException {
