@@ -3,8 +3,6 @@ package io.isochron.scheduler.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isochron.api.IoCategory;
-import io.isochron.api.runtime.HypervisorBridge;
-import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.scheduling.RunQueueSummary;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,37 +20,17 @@ class HotSwapTest {
     private static final int VCPUS = 16;
 
     /** A bridge that runs each started job for one "tick" and checks the scheduler's decisions. */
-    static final class CheckingBridge implements HypervisorBridge {
+    static final class CheckingBridge extends SchedulerServiceTest.ScriptedBridge {
         final int[] runningOn = new int[PCPUS];
         final boolean[] ready = new boolean[VCPUS];
         final boolean[] running = new boolean[VCPUS];
         final List<String> violations = new ArrayList<>();
         long released;
         long completed;
-        SchedulerSink sink;
 
         CheckingBridge() {
+            super(PCPUS);
             java.util.Arrays.fill(runningOn, -1);
-        }
-
-        @Override
-        public String name() {
-            return "checking";
-        }
-
-        @Override
-        public int pcpuCount() {
-            return PCPUS;
-        }
-
-        @Override
-        public void attach(SchedulerSink s) {
-            sink = s;
-        }
-
-        @Override
-        public void detach(SchedulerSink s) {
-            sink = null;
         }
 
         @Override
