@@ -28,7 +28,8 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     private final HypervisorBridge bridge;
     private final RunQueues queues;
     private final int pcpus;
-    private final long windowNanos;
+    private long windowNanos;
+    private volatile long nextWindowNanos;
 
     private volatile long seq;
     // State below is written by the bridge thread only, inside a seq update.
@@ -58,6 +59,7 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
         this.bridge = bridge;
         this.pcpus = bridge.pcpuCount();
         this.windowNanos = windowNanos;
+        this.nextWindowNanos = windowNanos;
         this.queues = new RunQueues(pcpus, placement, new Classifier(), this);
         this.running = new int[pcpus];
         Arrays.fill(running, -1);
@@ -75,6 +77,11 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
 
     void setPlacement(Placement placement) {
         queues.setPlacement(placement);
+    }
+
+    /** New telemetry window length, used from the next window on. */
+    void setWindow(long nanos) {
+        nextWindowNanos = nanos;
     }
 
     // ---- SchedulerSink: the bridge thread ----

@@ -19,6 +19,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
     double overlapPercent() default 0.0;
 
     @AttributeDefinition(name = "Telemetry window (ms)", min = "100", max = "60000",
-            description = "Utilisations and the decision-latency p99 are computed over windows of this length.")
+            description = "Utilisations and the decision-latency p99 are computed over windows of this length; "
+                    + "a change applies from the next window.")
     long windowMillis() default 1000;
 }

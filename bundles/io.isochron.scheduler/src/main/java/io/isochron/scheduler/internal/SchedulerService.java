@@ -72,7 +72,6 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     void activate(BundleContext context, SchedulerConfig config) {
         synchronized (lifecycle) {
             this.context = context;
-            windowNanos = Math.max(100, config.windowMillis()) * 1_000_000L;
             applyConfig(config);
             HypervisorBridge b = bridge;
             if (b != null && engine == null) {
@@ -231,6 +230,10 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             return;
         }
         String problem = validate(policy, overlap, false);
+        long window = config.windowMillis();
+        if (problem == null && (window < 100 || window > 60_000)) {
+            problem = "property 'windowMillis' = " + window + " is outside the allowed range 100..60000";
+        }
         if (problem != null) {
             rejected = "configuration " + PID + " rejected: " + problem + "; keeping policy '" + configuredPolicy
                     + "' with overlapPercent " + configuredOverlap;
@@ -238,6 +241,13 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             return;
         }
         rejected = null;
+        if (window * 1_000_000L != windowNanos) {
+            windowNanos = window * 1_000_000L;
+            Engine e = engine;
+            if (e != null) {
+                e.setWindow(windowNanos);
+            }
+        }
         if (policy.equals(configuredPolicy) && overlap == configuredOverlap && active.policyName().equals(policy)
                 && active.overlapPercent() == placementOverlap(policy, overlap)) {
             return; // e.g. the echo of our own switchPolicy()

@@ -66,6 +66,10 @@ class SchedulerServiceTest {
     }
 
     static SchedulerConfig config(String policy, double overlap) {
+        return config(policy, overlap, 1000);
+    }
+
+    static SchedulerConfig config(String policy, double overlap, long windowMillis) {
         return new SchedulerConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -84,7 +88,7 @@ class SchedulerServiceTest {
 
             @Override
             public long windowMillis() {
-                return 1000;
+                return windowMillis;
             }
         };
     }
@@ -157,6 +161,9 @@ class SchedulerServiceTest {
         assertThat(s.health()).isEqualTo(Health.CHECK_FUNCTION);
         assertThat(s.healthReason()).contains("io.isochron.scheduler", "'policy' = 'no-such-policy'", "allowed:",
                 "keeping policy 'interference-aware'");
+        service.modified(config("edf-refinement", 0, 50));
+        assertThat(service.snapshot().healthReason())
+                .contains("property 'windowMillis' = 50 is outside the allowed range 100..60000");
         service.modified(config("edf-refinement", 0));
         assertThat(service.snapshot().health()).isEqualTo(Health.NORMAL);
         assertThat(service.active().name()).isEqualTo("edf-refinement");
@@ -196,6 +203,24 @@ class SchedulerServiceTest {
         assertThat(state.decisionCount()).isEqualTo(1000);
         assertThat(state.health()).isEqualTo(Health.MAINTENANCE_REQUIRED);
         assertThat(state.healthReason()).contains("1000 so far", "failed to start plc/0 on pCPU 0", "EPERM");
+    }
+
+    @Test
+    void utilisationIsAveragedOverTheWindow() {
+        RunQueueSummary s = new RunQueueSummary();
+        int a = bridge.sink.registerVcpu("plc", 0);
+        long ms = 1_000_000;
+        bridge.sink.ready(a, s.clear().addHintedTask(250 * ms, IoCategory.BUS, 40), 0, 0, 0, 0);
+        bridge.sink.dispatch(0);
+        bridge.sink.finished(0, 250 * ms); // busy for a quarter of the first 1 s window, at 40 % BUS
+        bridge.sink.dispatch(1000 * ms); // closes the window
+        SchedulerState state = service.snapshot();
+        assertThat(state.pcpus().get(0).utilizationPercent()).isCloseTo(25.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(state.pcpus().get(1).utilizationPercent()).isZero();
+        SchedulerState.Component bus = state.components().get(IoCategory.BUS.ordinal());
+        assertThat(bus.utilizationPercent()).isCloseTo(10.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(bus.peakPercent()).isEqualTo(40.0);
+        assertThat(bus.overloadSeconds()).isZero();
     }
 
     @Test
