@@ -70,7 +70,10 @@ class ApplianceRuntimeTest {
         bundlesBefore = activeBundles();
         configure("io.isochron.scheduler", "policy", "interference-aware", "overlapPercent", 0.0);
         waitFor(() -> control.active().name().equals("interference-aware"), "interference-aware active");
-        waitFor(() -> state.snapshot().decisionCount() > 0, "decisions from the simulated hypervisor");
+        waitFor(() -> state.snapshot().bridge().equals("sim") && state.snapshot().health() == Health.NORMAL,
+                "scheduler attached to the simulated hypervisor");
+        long decisions = state.snapshot().decisionCount();
+        waitFor(() -> state.snapshot().decisionCount() > decisions, "decisions from the simulated hypervisor");
     }
 
     @AfterEach
@@ -81,6 +84,18 @@ class ApplianceRuntimeTest {
         configure("io.isochron.sim.hypervisor", "timeScale", 1.0);
         configure("io.isochron.scheduler", "policy", "interference-aware", "overlapPercent", 0.0);
         waitFor(() -> control.active().name().equals("interference-aware"), "default policy restored");
+        waitFor(() -> simulatedBridgeAt(1.0) && state.snapshot().bridge().equals("sim"),
+                "simulated hypervisor at real time attached again");
+    }
+
+    private boolean simulatedBridgeAt(double timeScale) {
+        try {
+            var refs = context.getServiceReferences(io.isochron.api.runtime.HypervisorBridge.class,
+                    "(isochron.sim.timeScale=" + timeScale + ")");
+            return !refs.isEmpty();
+        } catch (org.osgi.framework.InvalidSyntaxException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** Bundle id -> last modified, for every ACTIVE bundle. */

@@ -33,6 +33,10 @@ final class SimulatedBridge implements HypervisorBridge {
         return scenario;
     }
 
+    double timeScale() {
+        return timeScale;
+    }
+
     @Override
     public String name() {
         return "sim";

@@ -60,6 +60,7 @@ public class SimulatedHypervisor {
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(HypervisorBridge.NAME_PROPERTY, bridge.name());
         props.put("isochron.scenario", bridge.scenario().name());
+        props.put("isochron.sim.timeScale", bridge.timeScale());
         registration = context.registerService(HypervisorBridge.class, bridge, props);
     }
 
