@@ -194,15 +194,16 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         Engine.Snapshot s = e == null ? null : e.read();
         Health health;
         String reason;
+        String bridgeProblem;
         if (e == null) {
             health = Health.FAILURE;
             reason = "no hypervisor bridge attached: nothing is scheduled";
         } else if (rejected != null) {
             health = Health.CHECK_FUNCTION;
             reason = rejected;
-        } else if (!bridgeProblem(e).isEmpty()) {
+        } else if (!(bridgeProblem = bridgeProblem(e)).isEmpty()) {
             health = Health.CHECK_FUNCTION;
-            reason = "hypervisor bridge '" + e.bridgeName() + "': " + bridgeProblem(e);
+            reason = "hypervisor bridge '" + e.bridgeName() + "': " + bridgeProblem;
         } else if (!p.policyName().equals(configuredPolicy)) {
             health = Health.OFF_SPEC;
             reason = "configured policy '" + configuredPolicy + "' is not available; deciding with "
@@ -248,8 +249,8 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
                 e.setWindow(windowNanos);
             }
         }
-        if (policy.equals(configuredPolicy) && overlap == configuredOverlap && active.policyName().equals(policy)
-                && active.overlapPercent() == placementOverlap(policy, overlap)) {
+        // The active placement of the configured policy was always made with configuredOverlap.
+        if (policy.equals(configuredPolicy) && overlap == configuredOverlap && active.policyName().equals(policy)) {
             return; // e.g. the echo of our own switchPolicy()
         }
         configuredPolicy = policy;
@@ -265,10 +266,6 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         }
     }
 
-    private static double placementOverlap(String policy, double overlap) {
-        return policy.equals(InterferenceAware.NAME) ? overlap : 0;
-    }
-
     /**
      * @param mustBeRegistered true for an interactive switch (the service must be there now);
      *     configuration may also name a built-in policy whose service has not registered yet
@@ -278,8 +275,9 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         if (!(overlap >= 0 && overlap <= 100)) {
             return "property 'overlapPercent' = " + overlap + " is outside the allowed range 0..100";
         }
-        boolean known = policies.containsKey(policy) || (!mustBeRegistered && Policies.NAMES.contains(policy));
-        if (policy == null || !known) {
+        boolean known = policy != null
+                && (policies.containsKey(policy) || (!mustBeRegistered && Policies.NAMES.contains(policy)));
+        if (!known) {
             TreeSet<String> allowed = new TreeSet<>(policies.keySet());
             if (!mustBeRegistered) {
                 allowed.addAll(Policies.NAMES);

@@ -145,6 +145,8 @@ class SchedulerServiceTest {
         assertThatThrownBy(() -> service.switchPolicy("round-robin", 0))
                 .hasMessage("property 'policy' = 'round-robin' is not a registered policy "
                         + "(allowed: edf-refinement, interference-aware, shortest-queue)");
+        assertThatThrownBy(() -> service.switchPolicy(null, 0))
+                .hasMessageStartingWith("property 'policy' = 'null' is not a registered policy (allowed: ");
         assertThatThrownBy(() -> service.switchPolicy("interference-aware", 150))
                 .hasMessageContaining("'overlapPercent' = 150.0 is outside the allowed range 0..100");
         assertThat(service.active().name()).isEqualTo("interference-aware");
