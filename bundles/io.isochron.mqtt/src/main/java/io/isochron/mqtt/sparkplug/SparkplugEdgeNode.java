@@ -1,9 +1,6 @@
 package io.isochron.mqtt.sparkplug;
 
-import io.isochron.api.IoCategory;
-import io.isochron.api.runtime.SchedulerState;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.isochron.mqtt.model.TelemetryModel;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Date;
@@ -11,20 +8,24 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.tahu.SparkplugInvalidTypeException;
+import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
 import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
 import org.eclipse.tahu.message.model.Metric;
 import org.eclipse.tahu.message.model.MetricDataType;
 import org.eclipse.tahu.message.model.SparkplugBPayload;
 
 /**
- * The appliance as a Sparkplug B edge node: one device per VM. Builds the session's messages from
- * scheduler snapshots with Eclipse Tahu's payload model — NBIRTH/DBIRTH when a session starts,
- * NDATA/DDATA afterwards, NDEATH as the MQTT will — and keeps the session rules: {@code bdSeq}
- * increments per connect and wraps at 255 and is the same in a session's NBIRTH and NDEATH; every
- * message after NBIRTH carries the next {@code seq}, 0–255 wrapping; births carry
- * {@code Node Control/Rebirth}. Metric names mirror the OPC UA paths of ARCHITECTURE.md.
+ * The appliance as a Sparkplug B edge node, one device per VM, on Eclipse Tahu's payload model.
  *
- * <p>Not thread-safe: the publisher's thread drives a session.
+ * <p>Two sides. The producer side ({@link #nodeData}, {@link #deviceBirth}, {@link #deviceData},
+ * {@link #deviceDeath}) encodes telemetry when it is produced, without a {@code seq}: it goes into
+ * the store-and-forward buffer and may be sent in a later MQTT session. The session side
+ * ({@link #openSession}, {@link #births}, {@link #sequence}, {@link #closeSession}) runs on the
+ * sender thread and keeps the session rules: {@code bdSeq} increments with every CONNECT, wraps at
+ * 255 and is the same in the will (NDEATH) and the NBIRTH of a session; NBIRTH has {@code seq} 0
+ * and every later message the next one, wrapping at 255, assigned when it is sent; births carry
+ * {@code Node Control/Rebirth}. Messages produced before the session started are flagged
+ * historical.
  */
 public final class SparkplugEdgeNode {
     public static final String NAMESPACE = "spBv1.0";
@@ -36,9 +37,11 @@ public final class SparkplugEdgeNode {
 
     private final String group;
     private final String node;
-    private long bdSeq;
+    // Session side: sender thread only.
+    private long nextBdSeq;
+    private long sessionBdSeq;
     private long seq;
-    private final SparkplugBPayloadEncoder encoder = new SparkplugBPayloadEncoder();
+    private long sessionStartMillis;
 
     /**
      * @param nextBdSeq the bdSeq of the next session (persist {@link #nextBdSeq()} across restarts)
@@ -46,10 +49,11 @@ public final class SparkplugEdgeNode {
     public SparkplugEdgeNode(String group, String node, long nextBdSeq) {
         this.group = checkId("group", group);
         this.node = checkId("edge node", node);
-        this.bdSeq = Math.floorMod(nextBdSeq, 256);
+        this.nextBdSeq = Math.floorMod(nextBdSeq, 256);
     }
 
-    private static String checkId(String what, String id) {
+    /** @throws IllegalArgumentException naming what is wrong with a Sparkplug id */
+    public static String checkId(String what, String id) {
         if (id == null || id.isEmpty() || id.chars().anyMatch(c -> c == '/' || c == '+' || c == '#')) {
             throw new IllegalArgumentException(what + " id '" + id + "' must be non-empty without '/', '+' or '#'");
         }
@@ -66,119 +70,138 @@ public final class SparkplugEdgeNode {
 
     /** The bdSeq the next session will use. */
     public long nextBdSeq() {
-        return bdSeq;
+        return nextBdSeq;
     }
 
     /**
-     * Starts a session: returns the NDEATH payload to register as the MQTT will of the connection
-     * about to be made. The births follow with {@link #births}.
+     * Starts a session (before every CONNECT): returns the NDEATH to register as the connection's
+     * will and reserves the session's bdSeq.
      */
     public Message openSession() {
+        sessionBdSeq = nextBdSeq;
+        nextBdSeq = (nextBdSeq + 1) % 256;
+        sessionStartMillis = System.currentTimeMillis();
+        return death();
+    }
+
+    /** NDEATH of the current session, published explicitly on a clean shutdown (the will is not). */
+    public Message closeSession() {
+        return death();
+    }
+
+    private Message death() {
+        return new Message(topic("NDEATH"), encode(payload(System.currentTimeMillis(), null)
+                .addMetric(metric(BD_SEQ, BigInteger.valueOf(sessionBdSeq)))));
+    }
+
+    /** NBIRTH ({@code seq} 0) then one DBIRTH per VM, at the start of a session or on a rebirth request. */
+    public List<Message> births(TelemetryModel.Values v) {
         seq = 0;
-        return new Message(topic("NDEATH"), encode(payload(null).addMetric(metric(BD_SEQ, MetricDataType.UInt64,
-                BigInteger.valueOf(bdSeq)))));
-    }
-
-    /** NBIRTH then one DBIRTH per VM; ends the opening of the session (the next bdSeq is reserved). */
-    public List<Message> births(SchedulerState state) {
         List<Message> out = new ArrayList<>();
-        SparkplugBPayload.SparkplugBPayloadBuilder nbirth = payload(0L)
-                .addMetric(metric(BD_SEQ, MetricDataType.UInt64, BigInteger.valueOf(bdSeq)))
-                .addMetric(metric(REBIRTH, MetricDataType.Boolean, false));
-        nodeMetrics(state).forEach((name, m) -> nbirth.addMetric(m));
+        SparkplugBPayload.SparkplugBPayloadBuilder nbirth = payload(v.timestampMillis(), 0L)
+                .addMetric(metric(BD_SEQ, BigInteger.valueOf(sessionBdSeq)))
+                .addMetric(metric(REBIRTH, false));
+        v.node().forEach((name, value) -> nbirth.addMetric(metric(name, value)));
         out.add(new Message(topic("NBIRTH"), encode(nbirth)));
-        for (Map.Entry<String, Map<String, Metric>> vm : deviceMetrics(state).entrySet()) {
-            SparkplugBPayload.SparkplugBPayloadBuilder dbirth = payload(nextSeq());
-            vm.getValue().values().forEach(dbirth::addMetric);
-            out.add(new Message(deviceTopic("DBIRTH", vm.getKey()), encode(dbirth)));
-        }
-        bdSeq = (bdSeq + 1) % 256;
+        v.vms().forEach((vm, metrics) -> {
+            seq = (seq + 1) % 256;
+            SparkplugBPayload.SparkplugBPayloadBuilder dbirth = payload(v.timestampMillis(), seq);
+            metrics.forEach((name, value) -> dbirth.addMetric(metric(name, value)));
+            out.add(new Message(deviceTopic("DBIRTH", vm), encode(dbirth)));
+        });
         return out;
     }
 
-    /** NDATA with the node's metrics and one DDATA per VM. */
-    public List<Message> data(SchedulerState state) {
-        List<Message> out = new ArrayList<>();
-        SparkplugBPayload.SparkplugBPayloadBuilder ndata = payload(nextSeq());
-        nodeMetrics(state).values().forEach(ndata::addMetric);
-        out.add(new Message(topic("NDATA"), encode(ndata)));
-        for (Map.Entry<String, Map<String, Metric>> vm : deviceMetrics(state).entrySet()) {
-            SparkplugBPayload.SparkplugBPayloadBuilder ddata = payload(nextSeq());
-            vm.getValue().values().forEach(ddata::addMetric);
-            out.add(new Message(deviceTopic("DDATA", vm.getKey()), encode(ddata)));
+    /**
+     * Gives a buffered payload the session's next {@code seq} (and marks its metrics historical when
+     * it was produced before this session) just before it is sent.
+     */
+    public byte[] sequence(byte[] payload) {
+        SparkplugBPayload p = decode(payload);
+        seq = (seq + 1) % 256;
+        p.setSeq(seq);
+        if (p.getTimestamp() != null && p.getTimestamp().getTime() < sessionStartMillis) {
+            p.getMetrics().forEach(m -> m.setHistorical(true));
         }
-        return out;
+        try {
+            return new SparkplugBPayloadEncoder().getBytes(p, false);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public Message nodeData(TelemetryModel.Values v) {
+        SparkplugBPayload.SparkplugBPayloadBuilder b = payload(v.timestampMillis(), null);
+        v.node().forEach((name, value) -> b.addMetric(metric(name, value)));
+        return new Message(topic("NDATA"), encode(b));
+    }
+
+    public Message deviceBirth(String vm, Map<String, Object> metrics, long timestampMillis) {
+        SparkplugBPayload.SparkplugBPayloadBuilder b = payload(timestampMillis, null);
+        metrics.forEach((name, value) -> b.addMetric(metric(name, value)));
+        return new Message(deviceTopic("DBIRTH", vm), encode(b));
+    }
+
+    public Message deviceData(String vm, Map<String, Object> metrics, long timestampMillis) {
+        SparkplugBPayload.SparkplugBPayloadBuilder b = payload(timestampMillis, null);
+        metrics.forEach((name, value) -> b.addMetric(metric(name, value)));
+        return new Message(deviceTopic("DDATA", vm), encode(b));
     }
 
     /** DDEATH for a VM that went away. */
-    public Message deviceDeath(String vm) {
-        return new Message(deviceTopic("DDEATH", vm), encode(payload(nextSeq())));
+    public Message deviceDeath(String vm, long timestampMillis) {
+        return new Message(deviceTopic("DDEATH", vm), encode(payload(timestampMillis, null)));
     }
 
-    private long nextSeq() {
-        seq = (seq + 1) % 256;
-        return seq;
+    /** The metrics of a command (NCMD) by name, in order. */
+    public static Map<String, Object> commandMetrics(byte[] payload) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Metric m : decode(payload).getMetrics()) {
+            out.put(m.getName(), m.getValue());
+        }
+        return out;
     }
 
-    private static SparkplugBPayload.SparkplugBPayloadBuilder payload(Long seq) {
+    private static SparkplugBPayload decode(byte[] payload) {
+        try {
+            return new SparkplugBPayloadDecoder().buildFromByteArray(payload, null);
+        } catch (Exception e) {
+            throw new IllegalArgumentException("not a Sparkplug B payload: " + e.getMessage(), e);
+        }
+    }
+
+    private static SparkplugBPayload.SparkplugBPayloadBuilder payload(long timestampMillis, Long seq) {
         SparkplugBPayload.SparkplugBPayloadBuilder b = new SparkplugBPayload.SparkplugBPayloadBuilder()
-                .setTimestamp(new Date());
+                .setTimestamp(new Date(timestampMillis));
         return seq == null ? b : b.setSeq(seq);
     }
 
-    private static Map<String, Metric> nodeMetrics(SchedulerState s) {
-        Map<String, Metric> m = new LinkedHashMap<>();
-        put(m, "Scheduler/ActivePolicy", MetricDataType.String, s.policy());
-        put(m, "Scheduler/OverlapPercent", MetricDataType.Double, s.overlapPercent());
-        put(m, "Scheduler/DecisionCount", MetricDataType.UInt64, BigInteger.valueOf(s.decisionCount()));
-        put(m, "Scheduler/DecisionLatencyP99", MetricDataType.Double, s.decisionLatencyP99Micros());
-        put(m, "Health", MetricDataType.String, s.health().name());
-        for (SchedulerState.Pcpu p : s.pcpus()) {
-            String prefix = "PhysicalCpus/Cpu" + p.index() + "/";
-            put(m, prefix + "RunningVcpu", MetricDataType.String, p.runningVcpu());
-            put(m, prefix + "Category", MetricDataType.String, p.runningVcpu().isEmpty() ? "" : p.category().name());
-            put(m, prefix + "Utilization", MetricDataType.Double, p.utilizationPercent());
-        }
-        for (SchedulerState.Component c : s.components()) {
-            String prefix = "IoComponents/" + c.category().name() + "/";
-            put(m, prefix + "Utilization", MetricDataType.Double, c.utilizationPercent());
-            put(m, prefix + "Peak", MetricDataType.Double, c.peakPercent());
-            put(m, prefix + "OverloadSeconds", MetricDataType.Double, c.overloadSeconds());
-        }
-        return m;
-    }
-
-    /** Per VM (device), its vCPUs' metrics, in VM order of first appearance. */
-    private static Map<String, Map<String, Metric>> deviceMetrics(SchedulerState s) {
-        Map<String, Map<String, Metric>> devices = new LinkedHashMap<>();
-        for (SchedulerState.Vcpu v : s.vcpus()) {
-            Map<String, Metric> m = devices.computeIfAbsent(v.vm(), k -> new LinkedHashMap<>());
-            String prefix = "Vcpu" + v.index() + "/";
-            put(m, prefix + "Category", MetricDataType.String, v.category() == null ? IoCategory.NONE.name() : v.category().name());
-            put(m, prefix + "State", MetricDataType.String, v.state().name());
-            put(m, prefix + "PhysicalCpu", MetricDataType.Int32, v.pcpu());
-            put(m, prefix + "IoUtilization", MetricDataType.Double, v.ioPercent());
-        }
-        return devices;
-    }
-
-    private static void put(Map<String, Metric> m, String name, MetricDataType type, Object value) {
-        m.put(name, metric(name, type, value));
-    }
-
-    private static Metric metric(String name, MetricDataType type, Object value) {
+    private static Metric metric(String name, Object value) {
         try {
-            return new Metric.MetricBuilder(name, type, value).createMetric();
+            if (value instanceof String) {
+                return new Metric.MetricBuilder(name, MetricDataType.String, value).createMetric();
+            } else if (value instanceof Double) {
+                return new Metric.MetricBuilder(name, MetricDataType.Double, value).createMetric();
+            } else if (value instanceof Long l) {
+                return new Metric.MetricBuilder(name, MetricDataType.UInt64, BigInteger.valueOf(l)).createMetric();
+            } else if (value instanceof BigInteger) {
+                return new Metric.MetricBuilder(name, MetricDataType.UInt64, value).createMetric();
+            } else if (value instanceof Integer) {
+                return new Metric.MetricBuilder(name, MetricDataType.Int32, value).createMetric();
+            } else if (value instanceof Boolean) {
+                return new Metric.MetricBuilder(name, MetricDataType.Boolean, value).createMetric();
+            }
         } catch (SparkplugInvalidTypeException e) {
             throw new IllegalArgumentException("metric " + name + ": " + e.getMessage(), e);
         }
+        throw new IllegalArgumentException("metric " + name + ": no Sparkplug type for " + value);
     }
 
-    private byte[] encode(SparkplugBPayload.SparkplugBPayloadBuilder b) {
+    private static byte[] encode(SparkplugBPayload.SparkplugBPayloadBuilder b) {
         try {
-            return encoder.getBytes(b.createPayload(), false);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return new SparkplugBPayloadEncoder().getBytes(b.createPayload(), false);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 }

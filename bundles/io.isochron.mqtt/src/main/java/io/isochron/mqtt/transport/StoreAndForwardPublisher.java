@@ -3,36 +3,49 @@ package io.isochron.mqtt.transport;
 import io.isochron.mqtt.buffer.DurableQueue;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import org.eclipse.paho.client.mqttv3.MqttClient;
+import javax.net.ssl.SSLSocketFactory;
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.paho.client.mqttv3.persist.MqttDefaultFilePersistence;
 
 /**
  * Publishes through a {@link DurableQueue}: every message is stored first and sent by one sender
- * thread in order, removed only after the broker has acknowledged it. The sender owns the
- * connection: it connects, reconnects with exponential backoff (also when the very first connect
- * fails, which Paho's own reconnect does not retry), and logs an outage once when it starts, at
- * most once a minute while it lasts, and once when it ends — never an exception storm.
+ * thread in order. The sender owns the connection: it connects, reconnects with exponential backoff
+ * (also when the very first connect fails, which Paho's own reconnect does not retry), and logs an
+ * outage once when it starts, at most once a minute while it lasts, and once when it ends — never an
+ * exception storm.
  *
- * <p>Delivery: in order, nothing lost while the buffer has room (then the oldest are dropped and
- * counted); a message in flight when the connection breaks is sent again, so a subscriber may see
- * that one message twice.
+ * <p>Delivery: a message leaves the queue only once Paho has written it to its own file store
+ * (persistent session, {@code cleanSession=false}); a message in flight when the connection breaks
+ * is completed by Paho after the reconnect under its original packet id. With QoS 2 the broker
+ * therefore delivers every message exactly once and in order; with QoS 1 the in-flight messages of a
+ * broken connection may arrive twice. When the buffer is full the oldest messages are dropped and
+ * counted.
  */
 public final class StoreAndForwardPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.isochron.mqtt");
     private static final long OUTAGE_REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** Paho's own limit, above ours: it also counts deliveries it restored from its store. */
+    private static final int PAHO_MAX_INFLIGHT = 2000;
 
     /**
      * @param serverUri e.g. {@code tcp://127.0.0.1:1883} or {@code ssl://host:8883}
      * @param username empty for none
+     * @param socketFactory for {@code ssl://} URIs, null for the JVM default
+     * @param maxInflight messages handed to Paho and not yet acknowledged by the broker
      */
     public record Settings(String serverUri, String clientId, String username, char[] password,
-            long minBackoffMillis, long maxBackoffMillis, int timeoutSeconds) {
+            SSLSocketFactory socketFactory, long minBackoffMillis, long maxBackoffMillis, int timeoutSeconds,
+            int maxInflight) {
         public Settings {
             if (minBackoffMillis < 1 || maxBackoffMillis < minBackoffMillis) {
                 throw new IllegalArgumentException("backoff must satisfy 1 <= min <= max, got " + minBackoffMillis
@@ -41,29 +54,76 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
             if (timeoutSeconds < 1) {
                 throw new IllegalArgumentException("timeoutSeconds must be >= 1, got " + timeoutSeconds);
             }
+            if (maxInflight < 1 || maxInflight > 1000) {
+                throw new IllegalArgumentException("maxInflight must be 1..1000, got " + maxInflight);
+            }
         }
     }
 
-    /** What the publisher is doing, for health and telemetry. */
-    public record Status(boolean connected, int queued, long sent, long dropped, long reconnects, String lastError) {}
+    /** A message sent directly, outside the buffer (births, will). */
+    public record Outgoing(String topic, int qos, boolean retained, byte[] payload) {}
+
+    /** What the protocol on top (Sparkplug, JSON) does at the edges of a connection. */
+    public interface Session {
+        /** The will to register with the next connect, or null. Called on the sender thread. */
+        Outgoing will();
+
+        /**
+         * Called on the sender thread after every connect, and again after {@link #refreshSession}:
+         * messages that go out before anything from the buffer (births).
+         */
+        List<Outgoing> opened();
+
+        /** The payload to send for a buffered message (e.g. with the session's sequence number). */
+        byte[] prepare(DurableQueue.Message message);
+
+        /** Topic filters to subscribe to (at QoS 1) after every connect. */
+        List<String> subscriptions();
+
+        /** A message arrived on one of the subscriptions; called on Paho's thread, must not block. */
+        void received(String topic, byte[] payload);
+
+        /** Sent when the publisher closes while connected, before the clean disconnect, or null. */
+        Outgoing closing();
+    }
+
+    /**
+     * What the publisher is doing, for health and telemetry.
+     *
+     * @param produced messages given to {@link #publish} since it started
+     * @param sent messages the broker confirmed, including births
+     */
+    public record Status(boolean connected, long produced, int queued, long sent, long dropped, long reconnects,
+            String lastError) {}
 
     private final DurableQueue queue;
     private final Settings settings;
+    private final Session session;
+    private final Path sessionStore;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     /** Signalled only by close(): backoff waits must not end early when new messages arrive. */
     private final Condition stopped = lock.newCondition();
     private final Thread sender;
+    private final ArrayDeque<IMqttDeliveryToken> inflight = new ArrayDeque<>();
     private volatile boolean running = true;
     private volatile boolean connected;
+    private volatile boolean refresh;
+    private volatile long produced;
     private volatile long sent;
     private volatile long reconnects;
     private volatile String lastError = "";
-    private MqttClient client;
+    private MqttAsyncClient client;
 
-    public StoreAndForwardPublisher(DurableQueue queue, Settings settings) {
+    /**
+     * @param sessionStore where Paho keeps the messages it is delivering (next to the buffer, so both
+     *     survive a restart together)
+     */
+    public StoreAndForwardPublisher(DurableQueue queue, Path sessionStore, Settings settings, Session session) {
         this.queue = queue;
+        this.sessionStore = sessionStore;
         this.settings = settings;
+        this.session = session;
         this.sender = new Thread(this::run, "isochron-mqtt-sender");
         this.sender.setDaemon(true);
     }
@@ -75,6 +135,17 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     /** Stores the message for sending; returns at once. */
     public void publish(String topic, int qos, byte[] payload) throws IOException {
         queue.append(topic, qos, payload);
+        produced++;
+        wake();
+    }
+
+    /** Asks the sender to run {@link Session#opened()} again (e.g. a Sparkplug rebirth request). */
+    public void refreshSession() {
+        refresh = true;
+        wake();
+    }
+
+    private void wake() {
         lock.lock();
         try {
             work.signalAll();
@@ -84,7 +155,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     }
 
     public Status status() {
-        return new Status(connected, queue.size(), sent, queue.dropped(), reconnects, lastError);
+        return new Status(connected, produced, queue.size(), sent, queue.dropped(), reconnects, lastError);
     }
 
     private void run() {
@@ -104,15 +175,22 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
                     outageSince = 0;
                     attempts = 0;
                     backoff = settings.minBackoffMillis();
+                    refresh = true;
+                }
+                if (refresh) {
+                    refresh = false;
+                    for (Outgoing o : session.opened()) {
+                        send(o.topic(), o.payload(), o.qos(), o.retained());
+                    }
                 }
                 DurableQueue.Message m = queue.peek();
                 if (m == null) {
                     awaitWork();
                     continue;
                 }
-                client.publish(m.topic(), m.payload(), m.qos(), false);
+                send(m.topic(), session.prepare(m), m.qos(), false);
+                // Paho has stored it (QoS > 0) and owns its delivery from here, across reconnects.
                 queue.acknowledge(m.sequence());
-                sent++;
             } catch (MqttException | RuntimeException e) {
                 lastError = String.valueOf(e.getMessage() != null ? e.getMessage() : e);
                 disconnect();
@@ -137,29 +215,74 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
                 sleep(settings.maxBackoffMillis());
             }
         }
-        disconnect();
+        closeSession();
+    }
+
+    /** Hands one message to Paho, keeping at most maxInflight unconfirmed. */
+    private void send(String topic, byte[] payload, int qos, boolean retained) throws MqttException {
+        while (inflight.size() >= settings.maxInflight()) {
+            awaitOldest();
+        }
+        while (true) {
+            try {
+                inflight.add(client.publish(topic, payload, qos, retained));
+                return;
+            } catch (MqttException e) {
+                // Paho also counts deliveries restored from its store and releases a slot a moment
+                // after the token completes: back-pressure, not a broken connection.
+                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) {
+                    throw e;
+                }
+                if (!inflight.isEmpty()) {
+                    awaitOldest();
+                } else {
+                    sleep(5);
+                }
+                if (!running) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void awaitOldest() throws MqttException {
+        IMqttDeliveryToken oldest = inflight.peek();
+        oldest.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()));
+        if (!oldest.isComplete()) {
+            throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
+        }
+        inflight.remove();
+        sent++;
     }
 
     private void connect() throws MqttException {
-        MqttClient c = new MqttClient(settings.serverUri(), settings.clientId(), new MemoryPersistence());
+        MqttAsyncClient c = new MqttAsyncClient(settings.serverUri(), settings.clientId(),
+                new MqttDefaultFilePersistence(sessionStore.toString()));
         MqttConnectOptions o = new MqttConnectOptions();
-        o.setCleanSession(true);
+        o.setCleanSession(false);
         o.setAutomaticReconnect(false);
+        o.setMaxInflight(PAHO_MAX_INFLIGHT);
         o.setConnectionTimeout(settings.timeoutSeconds());
         o.setKeepAliveInterval(Math.max(5, settings.timeoutSeconds() * 2));
         if (!settings.username().isEmpty()) {
             o.setUserName(settings.username());
             o.setPassword(settings.password());
         }
-        c.setTimeToWait(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()));
+        if (settings.socketFactory() != null) {
+            o.setSocketFactory(settings.socketFactory());
+        }
+        Outgoing will = session.will();
+        if (will != null) {
+            o.setWill(will.topic(), will.payload(), will.qos(), will.retained());
+        }
         try {
-            c.connect(o);
-        } catch (MqttException e) {
-            try {
-                c.close(true);
-            } catch (MqttException ignored) {
-                // nothing more to release
+            c.connect(o).waitForCompletion(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds() + 1L));
+            for (String filter : session.subscriptions()) {
+                c.subscribe(filter, 1, (topic, message) -> session.received(topic, message.getPayload()))
+                        .waitForCompletion(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()));
             }
+        } catch (MqttException e) {
+            release(c);
             throw e;
         }
         client = c;
@@ -169,27 +292,58 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
 
     private void disconnect() {
         connected = false;
-        MqttClient c = client;
+        inflight.clear();
+        MqttAsyncClient c = client;
         client = null;
         if (c != null) {
-            try {
-                c.disconnectForcibly(0, 1000, false);
-            } catch (MqttException ignored) {
-                // already broken
-            }
-            try {
-                c.close(true);
-            } catch (MqttException ignored) {
-                // already closed
-            }
+            release(c);
         }
     }
 
-    private void awaitWork() {
+    private static void release(MqttAsyncClient c) {
+        try {
+            c.disconnectForcibly(0, 1000, false);
+        } catch (MqttException ignored) {
+            // already broken
+        }
+        try {
+            c.close(true);
+        } catch (MqttException ignored) {
+            // already closed
+        }
+    }
+
+    /** On close while connected: let in-flight deliveries finish, say goodbye, disconnect cleanly. */
+    private void closeSession() {
+        MqttAsyncClient c = client;
+        if (c != null && connected) {
+            try {
+                while (!inflight.isEmpty()) {
+                    awaitOldest();
+                }
+                Outgoing bye = session.closing();
+                if (bye != null) {
+                    send(bye.topic(), bye.payload(), bye.qos(), bye.retained());
+                    awaitOldest();
+                }
+                c.disconnect(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()))
+                        .waitForCompletion(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()));
+            } catch (MqttException | RuntimeException e) {
+                LOG.log(Level.DEBUG, "MQTT clean disconnect failed: " + e);
+            }
+        }
+        disconnect();
+    }
+
+    private void awaitWork() throws MqttException {
+        // Confirm what is in flight while idle so that sent counts are current.
+        while (!inflight.isEmpty() && inflight.peek().isComplete()) {
+            awaitOldest();
+        }
         lock.lock();
         try {
-            if (queue.size() == 0 && running) {
-                work.await(1, TimeUnit.SECONDS);
+            if (queue.size() == 0 && running && !refresh) {
+                work.await(inflight.isEmpty() ? 1000 : 20, TimeUnit.MILLISECONDS);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -224,6 +378,6 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        sender.join(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds() + 5L));
+        sender.join(TimeUnit.SECONDS.toMillis(2L * settings.timeoutSeconds() + 5L));
     }
 }

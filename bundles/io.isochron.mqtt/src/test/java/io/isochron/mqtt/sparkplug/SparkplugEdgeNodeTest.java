@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.Health;
+import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.SchedulerState;
+import io.isochron.mqtt.model.TelemetryModel;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +26,9 @@ class SparkplugEdgeNodeTest {
             List.of(new SchedulerState.Vcpu("plc", 0, IoCategory.BUS, SchedulerState.VcpuState.RUNNING, 0, 30),
                     new SchedulerState.Vcpu("hmi", 0, IoCategory.GPU, SchedulerState.VcpuState.READY, 1, 55)),
             List.of(new SchedulerState.Component(IoCategory.GPU, 12.5, 113, 0.25)));
+    private static final TelemetryModel.Values VALUES = TelemetryModel.of(STATE,
+            List.of(new JitterStats(JitterStats.HOST, 1000, 2, 4.5, 31, 12, 20, 60_000, 1),
+                    new JitterStats("plc", 1000, 5, 9, 80, 40, 60, 6_000, 0)), 17, 3);
 
     private static SparkplugBPayload decode(SparkplugEdgeNode.Message m) throws Exception {
         return new SparkplugBPayloadDecoder().buildFromByteArray(m.payload(), null);
@@ -42,7 +47,7 @@ class SparkplugEdgeNodeTest {
         assertThat(death.getSeq()).isNull();
         assertThat(metrics(death).get("bdSeq").getValue()).isEqualTo(BigInteger.valueOf(7));
 
-        List<SparkplugEdgeNode.Message> births = node.births(STATE);
+        List<SparkplugEdgeNode.Message> births = node.births(VALUES);
         assertThat(births).extracting(SparkplugEdgeNode.Message::topic).containsExactly(
                 "spBv1.0/plant/NBIRTH/edge-1", "spBv1.0/plant/DBIRTH/edge-1/plc", "spBv1.0/plant/DBIRTH/edge-1/hmi");
         SparkplugBPayload nbirth = decode(births.get(0));
@@ -64,27 +69,79 @@ class SparkplugEdgeNodeTest {
         assertThat(plc.getSeq()).isEqualTo(1L);
         assertThat(metrics(plc).get("Vcpu0/Category").getValue()).isEqualTo("BUS");
         assertThat(metrics(plc).get("Vcpu0/PhysicalCpu").getValue()).isEqualTo(0);
+        assertThat(metrics(plc).get("Jitter/P99").getValue()).isEqualTo(40.0);
+        assertThat(metrics(plc).get("Jitter/Samples").getValue()).isEqualTo(BigInteger.valueOf(6000));
         assertThat(metrics(decode(births.get(2))).get("Vcpu0/State").getValue()).isEqualTo("READY");
+        assertThat(metrics(decode(births.get(2)))).doesNotContainKey("Jitter/P99");
+        assertThat(m.get("Jitter/Host/Max").getValue()).isEqualTo(31.0);
+        assertThat(m.get("Jitter/Host/Overruns").getValue()).isEqualTo(BigInteger.ONE);
+        assertThat(m.get("Telemetry/Buffered").getValue()).isEqualTo(BigInteger.valueOf(17));
+        assertThat(m.get("Telemetry/Dropped").getValue()).isEqualTo(BigInteger.valueOf(3));
     }
 
     @Test
-    void seqWrapsAt255AndBdSeqAdvancesPerSession() throws Exception {
+    void bufferedDataGetsTheSessionsSeqWhenSentWrappingAt255() throws Exception {
         SparkplugEdgeNode node = new SparkplugEdgeNode("plant", "edge-1", 255);
+        SparkplugEdgeNode.Message ndata = node.nodeData(VALUES);
+        assertThat(ndata.topic()).isEqualTo("spBv1.0/plant/NDATA/edge-1");
+        assertThat(decode(ndata).getSeq()).as("no seq until sent").isNull();
         node.openSession();
-        node.births(STATE); // seq 0, 1, 2
+        node.births(VALUES); // seq 0, 1, 2
         long expected = 3;
-        for (int i = 0; i < 200; i++) {
-            for (SparkplugEdgeNode.Message m : node.data(STATE)) {
-                assertThat(decode(m).getSeq()).isEqualTo(expected);
-                expected = (expected + 1) % 256;
-            }
+        for (int i = 0; i < 600; i++) {
+            SparkplugBPayload sent = new SparkplugBPayloadDecoder().buildFromByteArray(node.sequence(ndata.payload()), null);
+            assertThat(sent.getSeq()).isEqualTo(expected);
+            expected = (expected + 1) % 256;
         }
         assertThat(node.nextBdSeq()).isZero();
         SparkplugEdgeNode.Message will = node.openSession();
         assertThat(metrics(decode(will)).get("bdSeq").getValue()).isEqualTo(BigInteger.ZERO);
-        assertThat(decode(node.births(STATE).get(0)).getSeq()).isZero();
-        assertThat(decode(node.deviceDeath("hmi")).getSeq()).isEqualTo(3L);
-        assertThat(node.deviceDeath("hmi").topic()).isEqualTo("spBv1.0/plant/DDEATH/edge-1/hmi");
+        assertThat(decode(node.births(VALUES).get(0)).getSeq()).isZero();
+        SparkplugEdgeNode.Message ddeath = node.deviceDeath("hmi", 5);
+        assertThat(ddeath.topic()).isEqualTo("spBv1.0/plant/DDEATH/edge-1/hmi");
+        assertThat(new SparkplugBPayloadDecoder().buildFromByteArray(node.sequence(ddeath.payload()), null).getSeq())
+                .isEqualTo(3L);
+    }
+
+    @Test
+    void aRebirthKeepsTheSessionsBdSeqAndRestartsSeq() throws Exception {
+        SparkplugEdgeNode node = new SparkplugEdgeNode("plant", "edge-1", 41);
+        node.openSession();
+        node.births(VALUES);
+        node.sequence(node.nodeData(VALUES).payload());
+        List<SparkplugEdgeNode.Message> again = node.births(VALUES);
+        SparkplugBPayload nbirth = decode(again.get(0));
+        assertThat(nbirth.getSeq()).isZero();
+        assertThat(metrics(nbirth).get("bdSeq").getValue()).isEqualTo(BigInteger.valueOf(41));
+        assertThat(metrics(decode(node.closeSession())).get("bdSeq").getValue()).isEqualTo(BigInteger.valueOf(41));
+        assertThat(node.nextBdSeq()).isEqualTo(42);
+    }
+
+    @Test
+    void dataProducedBeforeTheSessionIsSentAsHistorical() throws Exception {
+        SparkplugEdgeNode node = new SparkplugEdgeNode("plant", "edge-1", 0);
+        TelemetryModel.Values old = new TelemetryModel.Values(System.currentTimeMillis() - 60_000, VALUES.node(), VALUES.vms());
+        byte[] buffered = node.nodeData(old).payload();
+        byte[] fresh = node.nodeData(new TelemetryModel.Values(System.currentTimeMillis() + 1_000, VALUES.node(), VALUES.vms())).payload();
+        node.openSession();
+        SparkplugBPayload sentOld = new SparkplugBPayloadDecoder().buildFromByteArray(node.sequence(buffered), null);
+        SparkplugBPayload sentFresh = new SparkplugBPayloadDecoder().buildFromByteArray(node.sequence(fresh), null);
+        assertThat(sentOld.getMetrics()).allMatch(Metric::isHistorical);
+        assertThat(sentOld.getTimestamp().getTime()).isEqualTo(old.timestampMillis());
+        assertThat(sentFresh.getMetrics()).noneMatch(m -> Boolean.TRUE.equals(m.isHistorical()));
+    }
+
+    @Test
+    void commandsDecodeToTheirMetrics() throws Exception {
+        byte[] ncmd = new org.eclipse.tahu.message.SparkplugBPayloadEncoder().getBytes(
+                new SparkplugBPayload.SparkplugBPayloadBuilder()
+                        .addMetric(new Metric.MetricBuilder("Node Control/Rebirth", MetricDataType.Boolean, true).createMetric())
+                        .addMetric(new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "edf").createMetric())
+                        .createPayload(), false);
+        assertThat(SparkplugEdgeNode.commandMetrics(ncmd)).containsExactly(
+                Map.entry("Node Control/Rebirth", true), Map.entry("Scheduler/ActivePolicy", "edf"));
+        assertThatThrownBy(() -> SparkplugEdgeNode.commandMetrics(new byte[] {1, 2, 3}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("not a Sparkplug B payload");
     }
 
     @Test

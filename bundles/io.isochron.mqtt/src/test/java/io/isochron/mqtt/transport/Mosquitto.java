@@ -12,12 +12,12 @@ import java.util.concurrent.TimeUnit;
  * A real Mosquitto broker (Debian's mosquitto package) on a free loopback port, with persistence so
  * that persistent sessions survive a broker restart.
  */
-final class Mosquitto implements AutoCloseable {
+public final class Mosquitto implements AutoCloseable {
     private final Path dir;
     private final int port;
     private Process process;
 
-    Mosquitto(Path dir) throws IOException {
+    public Mosquitto(Path dir) throws IOException {
         this.dir = dir;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
@@ -33,11 +33,11 @@ final class Mosquitto implements AutoCloseable {
                 ""));
     }
 
-    String uri() {
+    public String uri() {
         return "tcp://127.0.0.1:" + port;
     }
 
-    void start() throws IOException, InterruptedException {
+    public void start() throws IOException, InterruptedException {
         process = new ProcessBuilder("mosquitto", "-c", dir.resolve("mosquitto.conf").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("stdout.log").toFile())
@@ -58,7 +58,7 @@ final class Mosquitto implements AutoCloseable {
     }
 
     /** Stops the broker cleanly (SIGTERM: it saves its persistent sessions). */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process != null) {
             process.destroy();
             process.waitFor(10, TimeUnit.SECONDS);

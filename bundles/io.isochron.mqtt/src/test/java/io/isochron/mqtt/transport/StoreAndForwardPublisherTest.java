@@ -19,14 +19,49 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Against a real Mosquitto: telemetry keeps being produced while the broker is down; after it
- * comes back everything arrives in order, nothing lost — also when the appliance restarts during
- * the outage.
+ * comes back everything arrives exactly once and in order — also when the appliance restarts
+ * during the outage.
  */
 class StoreAndForwardPublisherTest {
     private static final String TOPIC = "isochron/edge-1/Scheduler/DecisionCount";
 
     private static StoreAndForwardPublisher.Settings settings(String uri) {
-        return new StoreAndForwardPublisher.Settings(uri, "isochron-test-pub", "", new char[0], 100, 1000, 2);
+        return new StoreAndForwardPublisher.Settings(uri, "isochron-test-pub", "", new char[0], null, 100, 1000, 2, 16);
+    }
+
+    /** No protocol on top: buffered payloads go out as they are. */
+    static final class RawSession implements StoreAndForwardPublisher.Session {
+        @Override
+        public StoreAndForwardPublisher.Outgoing will() {
+            return null;
+        }
+
+        @Override
+        public List<StoreAndForwardPublisher.Outgoing> opened() {
+            return List.of();
+        }
+
+        @Override
+        public byte[] prepare(DurableQueue.Message message) {
+            return message.payload();
+        }
+
+        @Override
+        public List<String> subscriptions() {
+            return List.of();
+        }
+
+        @Override
+        public void received(String topic, byte[] payload) {}
+
+        @Override
+        public StoreAndForwardPublisher.Outgoing closing() {
+            return null;
+        }
+    }
+
+    private static StoreAndForwardPublisher publisher(DurableQueue queue, Path dir, String uri) {
+        return new StoreAndForwardPublisher(queue, dir.resolve("session"), settings(uri), new RawSession());
     }
 
     /** A persistent-session subscriber: the broker keeps its messages across its own restart. */
@@ -48,7 +83,7 @@ class StoreAndForwardPublisherTest {
             public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
         });
         c.connect(persistentSession());
-        c.subscribe("isochron/#", 1);
+        c.subscribe("isochron/#", 2);
         return c;
     }
 
@@ -79,26 +114,13 @@ class StoreAndForwardPublisherTest {
         }
     }
 
-    /**
-     * Every message arrives, and first arrivals are in production order. QoS 1 is at-least-once: a
-     * message in flight when a connection breaks (publisher to broker, or broker to subscriber) is
-     * delivered again, so a few repeats of already-received messages are allowed.
-     */
-    private static void assertAllInOrder(List<String> received, int count) {
-        java.util.Set<String> seen = new java.util.HashSet<>();
-        int next = 0;
-        int repeats = 0;
-        for (String r : received) {
-            if (seen.contains(r)) {
-                repeats++;
-                continue;
-            }
-            assertThat(r).as("first arrival after m%d", next - 1).isEqualTo("m" + next);
-            seen.add(r);
-            next++;
+    /** QoS 2 end to end: every message exactly once, in production order. */
+    private static void assertExactlyOnceInOrder(List<String> received, int count) {
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            expected.add("m" + i);
         }
-        assertThat(next).as("distinct messages received").isEqualTo(count);
-        assertThat(repeats).as("repeated in-flight messages").isLessThanOrEqualTo(20);
+        assertThat(received).containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -110,17 +132,17 @@ class StoreAndForwardPublisherTest {
                 DurableQueue queue = DurableQueue.open(dir.resolve("buffer"), 1 << 20, 64 * 1024, false)) {
             broker.start();
             MqttClient sub = subscriber(broker.uri(), received);
-            StoreAndForwardPublisher pub = new StoreAndForwardPublisher(queue, settings(broker.uri()));
+            StoreAndForwardPublisher pub = publisher(queue, dir, broker.uri());
             pub.start();
             int i = 0;
             for (; i < 100; i++) {
-                pub.publish(TOPIC, 1, ("m" + i).getBytes(StandardCharsets.UTF_8));
+                pub.publish(TOPIC, 2, ("m" + i).getBytes(StandardCharsets.UTF_8));
                 Thread.sleep(2);
             }
             waitFor(() -> received.size() >= 100, 10, "first 100 messages");
             broker.stop();
             for (; i < 400; i++) { // produced while the broker is down
-                pub.publish(TOPIC, 1, ("m" + i).getBytes(StandardCharsets.UTF_8));
+                pub.publish(TOPIC, 2, ("m" + i).getBytes(StandardCharsets.UTF_8));
                 Thread.sleep(5);
             }
             assertThat(pub.status().connected()).isFalse();
@@ -131,7 +153,7 @@ class StoreAndForwardPublisherTest {
             pub.close();
             sub.disconnect();
             sub.close();
-            assertAllInOrder(new ArrayList<>(received), 400);
+            assertExactlyOnceInOrder(new ArrayList<>(received), 400);
             assertThat(pub.status().reconnects()).isGreaterThanOrEqualTo(2);
         }
     }
@@ -148,10 +170,10 @@ class StoreAndForwardPublisherTest {
             broker.stop();
             // First life of the appliance: the broker is down from the start (Paho would not retry this).
             try (DurableQueue queue = DurableQueue.open(buffer, 1 << 20, 64 * 1024, false)) {
-                StoreAndForwardPublisher pub = new StoreAndForwardPublisher(queue, settings(broker.uri()));
+                StoreAndForwardPublisher pub = publisher(queue, dir, broker.uri());
                 pub.start();
                 for (int i = 0; i < 150; i++) {
-                    pub.publish(TOPIC, 1, ("m" + i).getBytes(StandardCharsets.UTF_8));
+                    pub.publish(TOPIC, 2, ("m" + i).getBytes(StandardCharsets.UTF_8));
                 }
                 Thread.sleep(300);
                 pub.close();
@@ -159,10 +181,10 @@ class StoreAndForwardPublisherTest {
             // Second life: more telemetry, then the broker returns.
             try (DurableQueue queue = DurableQueue.open(buffer, 1 << 20, 64 * 1024, false)) {
                 assertThat(queue.size()).isEqualTo(150);
-                StoreAndForwardPublisher pub = new StoreAndForwardPublisher(queue, settings(broker.uri()));
+                StoreAndForwardPublisher pub = publisher(queue, dir, broker.uri());
                 pub.start();
                 for (int i = 150; i < 300; i++) {
-                    pub.publish(TOPIC, 1, ("m" + i).getBytes(StandardCharsets.UTF_8));
+                    pub.publish(TOPIC, 2, ("m" + i).getBytes(StandardCharsets.UTF_8));
                 }
                 broker.start();
                 waitFor(() -> pub.status().queued() == 0, 30, "buffer drained");
@@ -171,7 +193,7 @@ class StoreAndForwardPublisherTest {
             }
             sub.disconnect();
             sub.close();
-            assertAllInOrder(new ArrayList<>(received), 300);
+            assertExactlyOnceInOrder(new ArrayList<>(received), 300);
         }
     }
 }

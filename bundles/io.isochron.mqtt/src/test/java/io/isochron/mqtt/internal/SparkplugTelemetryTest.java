@@ -1,0 +1,360 @@
+package io.isochron.mqtt.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.Health;
+import io.isochron.api.runtime.PolicyControl;
+import io.isochron.api.runtime.SchedulerState;
+import io.isochron.mqtt.transport.Mosquitto;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
+import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
+import org.eclipse.tahu.message.model.Metric;
+import org.eclipse.tahu.message.model.MetricDataType;
+import org.eclipse.tahu.message.model.SparkplugBPayload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The telemetry publisher against a real Mosquitto, decoded with Eclipse Tahu as a Sparkplug host
+ * would: births, data, session sequence numbers, a 30 s broker outage while telemetry flows (also
+ * with an appliance restart in the middle of it), rebirth and policy commands.
+ */
+class SparkplugTelemetryTest {
+    private static final String GROUP = "plant";
+    private static final String NODE = "edge-1";
+    private static final long OUTAGE_MILLIS = Long.getLong("outage", 30_000);
+
+    /** A scheduler whose decision count moves on every snapshot, so every message is unique. */
+    private static final class Scheduler {
+        final AtomicLong decisions = new AtomicLong();
+        final AtomicReference<String> policy = new AtomicReference<>("interference-aware");
+        volatile boolean analyticsRunning = true;
+
+        SchedulerState snapshot() {
+            List<SchedulerState.Vcpu> vcpus = new ArrayList<>();
+            vcpus.add(new SchedulerState.Vcpu("plc", 0, IoCategory.BUS, SchedulerState.VcpuState.RUNNING, 0, 30));
+            if (analyticsRunning) {
+                vcpus.add(new SchedulerState.Vcpu("analytics", 0, IoCategory.STORAGE, SchedulerState.VcpuState.READY, 1, 45));
+            }
+            return new SchedulerState(System.currentTimeMillis(), "test", policy.get(), 0, policy.get(),
+                    decisions.incrementAndGet(), 0.5, Health.NORMAL, "",
+                    List.of(new SchedulerState.Pcpu(0, "plc/0", IoCategory.BUS, 50), new SchedulerState.Pcpu(1, "", IoCategory.NONE, 0)),
+                    vcpus, List.of(new SchedulerState.Component(IoCategory.BUS, 30, 30, 0)));
+        }
+
+        PolicyControl control() {
+            return new PolicyControl() {
+                @Override
+                public String switchPolicy(String name, double overlapPercent) {
+                    if (!available().contains(name)) {
+                        throw new IllegalArgumentException("unknown policy '" + name + "' (allowed: " + available() + ")");
+                    }
+                    return policy.getAndSet(name);
+                }
+
+                @Override
+                public ActivePolicy active() {
+                    return new ActivePolicy(policy.get(), 0, policy.get());
+                }
+
+                @Override
+                public List<String> available() {
+                    return List.of("edf-refinement", "interference-aware", "shortest-queue");
+                }
+            };
+        }
+    }
+
+    private record Received(String topic, SparkplugBPayload payload) {
+        String type() {
+            return topic.split("/")[2];
+        }
+
+        Map<String, Object> metrics() {
+            return payload.getMetrics().stream().collect(Collectors.toMap(Metric::getName,
+                    m -> m.getValue() == null ? "" : m.getValue(), (a, b) -> b));
+        }
+
+        long decisions() {
+            return ((BigInteger) metrics().get("Scheduler/DecisionCount")).longValue();
+        }
+    }
+
+    /** A Sparkplug host application's view: a persistent session at QoS 2. */
+    private static final class Host implements AutoCloseable {
+        final List<Received> received = Collections.synchronizedList(new ArrayList<>());
+        final MqttClient client;
+
+        Host(String uri) throws MqttException {
+            client = new MqttClient(uri, "test-host-app", new MemoryPersistence());
+            client.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
+                @Override
+                public void connectionLost(Throwable cause) {}
+
+                @Override
+                public void messageArrived(String topic, MqttMessage message) throws Exception {
+                    received.add(new Received(topic, new SparkplugBPayloadDecoder().buildFromByteArray(message.getPayload(), null)));
+                }
+
+                @Override
+                public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
+            });
+            client.connect(options());
+            client.subscribe("spBv1.0/" + GROUP + "/#", 2);
+        }
+
+        private static MqttConnectOptions options() {
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setCleanSession(false);
+            return o;
+        }
+
+        boolean connected() {
+            if (!client.isConnected()) {
+                try {
+                    client.connect(options());
+                } catch (MqttException notYet) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /**
+         * Messages arrive in the order they were sent, so once the NDEATH of a clean shutdown (same
+         * bdSeq as the last of the expected births) is here, everything before it is too.
+         */
+        boolean sessionClosed(int births) {
+            if (!connected()) {
+                return false;
+            }
+            List<Received> nbirths = of("NBIRTH");
+            synchronized (received) {
+                if (nbirths.size() != births || received.isEmpty()) {
+                    return false;
+                }
+                Received last = received.get(received.size() - 1);
+                return last.type().equals("NDEATH")
+                        && last.metrics().get("bdSeq").equals(nbirths.get(births - 1).metrics().get("bdSeq"));
+            }
+        }
+
+        List<Received> of(String type) {
+            synchronized (received) {
+                return received.stream().filter(r -> r.type().equals(type)).toList();
+            }
+        }
+
+        void command(Metric... metrics) throws Exception {
+            SparkplugBPayload.SparkplugBPayloadBuilder b = new SparkplugBPayload.SparkplugBPayloadBuilder();
+            for (Metric m : metrics) {
+                b.addMetric(m);
+            }
+            client.publish("spBv1.0/" + GROUP + "/NCMD/" + NODE, new SparkplugBPayloadEncoder().getBytes(b.createPayload(), false), 1, false);
+        }
+
+        @Override
+        public void close() throws MqttException {
+            if (client.isConnected()) {
+                client.disconnect();
+            }
+            client.close();
+        }
+    }
+
+    private static TelemetryPublisher.Options options(String uri, Path buffer, boolean commands) {
+        return new TelemetryPublisher.Options(uri, MqttConfig.Format.SPARKPLUG, GROUP, NODE, "isochron-" + NODE,
+                100, 100, 2, "", new char[0], null, buffer, 8L << 20, false, commands);
+    }
+
+    private static TelemetryPublisher start(String uri, Path buffer, Scheduler s, boolean commands) throws Exception {
+        TelemetryPublisher p = new TelemetryPublisher(options(uri, buffer, commands), s::snapshot, List::of, s::control);
+        p.start();
+        return p;
+    }
+
+    private static void waitFor(BooleanSupplier condition, long seconds, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as("timed out waiting for " + what).isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * What a Sparkplug host checks: within a session (from one NBIRTH to the next) seq goes up by
+     * one, wrapping at 255; and every buffered message arrived once and in production order.
+     */
+    private static void assertSessionsAndOrder(List<Received> all, long produced) {
+        long seq = -1;
+        long lastDecisions = -1;
+        long buffered = 0;
+        boolean inBirths = false;
+        for (Received r : all) {
+            if (r.type().equals("NBIRTH")) {
+                assertThat(r.payload().getSeq()).isZero();
+                seq = 0;
+                inBirths = true;
+                continue;
+            }
+            if (r.type().equals("NDEATH")) {
+                continue;
+            }
+            assertThat(r.payload().getSeq()).as("seq of %s after %d", r.topic(), seq).isEqualTo((seq + 1) % 256);
+            seq = r.payload().getSeq();
+            // The DBIRTHs right after an NBIRTH belong to the session's births, which are not buffered.
+            inBirths &= r.type().equals("DBIRTH");
+            if (!inBirths) {
+                buffered++;
+            }
+            if (r.type().equals("NDATA")) {
+                assertThat(r.decisions()).as("NDATA in production order, each once").isGreaterThan(lastDecisions);
+                lastDecisions = r.decisions();
+            }
+        }
+        assertThat(buffered).as("buffered messages received").isEqualTo(produced);
+    }
+
+    @Test
+    void birthsAndDataDecodeWithTahu(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("broker"));
+        Scheduler s = new Scheduler();
+        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+            broker.start();
+            try (Host host = new Host(broker.uri())) {
+                TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
+                waitFor(() -> host.of("NDATA").size() >= 5, 10, "five NDATA");
+                s.analyticsRunning = false;
+                waitFor(() -> !host.of("DDEATH").isEmpty(), 10, "DDEATH of the stopped VM");
+                p.close();
+                waitFor(() -> host.sessionClosed(1), 10, "NDEATH on a clean shutdown");
+
+                Received nbirth = host.of("NBIRTH").get(0);
+                Map<String, Object> m = nbirth.metrics();
+                assertThat(nbirth.topic()).isEqualTo("spBv1.0/plant/NBIRTH/edge-1");
+                assertThat(m).containsEntry("Scheduler/ActivePolicy", "interference-aware")
+                        .containsEntry("Node Control/Rebirth", false)
+                        .containsEntry("PhysicalCpus/Cpu0/RunningVcpu", "plc/0")
+                        .containsEntry("IoComponents/BUS/Utilization", 30.0)
+                        .containsEntry("Health", "NORMAL")
+                        .containsKeys("bdSeq", "Scheduler/DecisionLatencyP99", "Telemetry/Dropped");
+                assertThat(nbirth.payload().getMetrics()).filteredOn(x -> x.getName().equals("Scheduler/DecisionCount"))
+                        .extracting(Metric::getDataType).containsExactly(MetricDataType.UInt64);
+                assertThat(host.of("DBIRTH")).extracting(Received::topic)
+                        .contains("spBv1.0/plant/DBIRTH/edge-1/plc", "spBv1.0/plant/DBIRTH/edge-1/analytics");
+                Received ddata = host.of("DDATA").get(0);
+                assertThat(ddata.metrics()).containsEntry("Vcpu0/PhysicalCpu", 0).containsKey("Vcpu0/Category");
+                assertThat(host.of("DDEATH")).extracting(Received::topic).containsExactly("spBv1.0/plant/DDEATH/edge-1/analytics");
+                assertThat(host.of("NDEATH").get(0).metrics().get("bdSeq")).isEqualTo(m.get("bdSeq"));
+                assertSessionsAndOrder(new ArrayList<>(host.received), p.status().produced());
+            }
+        }
+    }
+
+    @Test
+    void aThirtySecondOutageLosesNothingAndDuplicatesNothing(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("broker"));
+        Scheduler s = new Scheduler();
+        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+            broker.start();
+            try (Host host = new Host(broker.uri())) {
+                TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
+                waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
+                broker.stop();
+                long before = p.status().produced();
+                Thread.sleep(OUTAGE_MILLIS);
+                assertThat(p.status().connected()).isFalse();
+                assertThat(p.status().produced() - before).as("produced during the outage").isGreaterThan(OUTAGE_MILLIS / 1000 * 15);
+                broker.start();
+                waitFor(host::connected, 10, "the host application back");
+                waitFor(() -> p.status().queued() == 0, 30, "buffer drained");
+                p.close();
+                waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
+                List<Received> all = new ArrayList<>(host.received);
+                assertSessionsAndOrder(all, p.status().produced());
+                assertThat(host.of("NBIRTH")).hasSize(2);
+                long firstNewBirth = host.of("NBIRTH").get(1).payload().getTimestamp().getTime();
+                assertThat(host.of("NDATA")).filteredOn(r -> r.payload().getTimestamp().getTime() < firstNewBirth - 1000)
+                        .filteredOn(r -> all.indexOf(r) > all.indexOf(host.of("NBIRTH").get(1)))
+                        .isNotEmpty()
+                        .allMatch(r -> r.payload().getMetrics().stream().allMatch(Metric::isHistorical));
+            }
+        }
+    }
+
+    @Test
+    void anApplianceRestartDuringTheOutageLosesNothing(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("broker"));
+        Scheduler s = new Scheduler();
+        Path buffer = dir.resolve("buffer");
+        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+            broker.start();
+            try (Host host = new Host(broker.uri())) {
+                TelemetryPublisher first = start(broker.uri(), buffer, s, false);
+                waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
+                broker.stop();
+                Thread.sleep(OUTAGE_MILLIS / 2);
+                first.close();
+                TelemetryPublisher second = start(broker.uri(), buffer, s, false);
+                Thread.sleep(OUTAGE_MILLIS / 2);
+                broker.start();
+                waitFor(host::connected, 10, "the host application back");
+                waitFor(() -> second.status().queued() == 0, 30, "buffer drained");
+                second.close();
+                waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
+                List<Received> all = new ArrayList<>(host.received);
+                assertSessionsAndOrder(all, first.status().produced() + second.status().produced());
+                List<Long> bdSeqs = host.of("NBIRTH").stream().map(r -> ((BigInteger) r.metrics().get("bdSeq")).longValue()).toList();
+                assertThat(bdSeqs).as("bdSeq kept across the restart, one per CONNECT").hasSize(2);
+                assertThat(bdSeqs.get(1)).isGreaterThan(bdSeqs.get(0));
+            }
+        }
+    }
+
+    @Test
+    void rebirthIsHonouredAndPolicyCommandsOnlyWhenEnabled(@TempDir Path dir) throws Exception {
+        Files.createDirectories(dir.resolve("broker"));
+        Scheduler s = new Scheduler();
+        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+            broker.start();
+            try (Host host = new Host(broker.uri())) {
+                TelemetryPublisher off = start(broker.uri(), dir.resolve("a"), s, false);
+                waitFor(() -> host.of("NBIRTH").size() == 1, 10, "birth");
+                host.command(new Metric.MetricBuilder("Node Control/Rebirth", MetricDataType.Boolean, true).createMetric());
+                waitFor(() -> host.of("NBIRTH").size() == 2, 10, "rebirth");
+                assertThat(host.of("NBIRTH").get(1).metrics().get("bdSeq")).isEqualTo(host.of("NBIRTH").get(0).metrics().get("bdSeq"));
+                host.command(new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
+                Thread.sleep(500);
+                assertThat(s.policy.get()).as("commands are off by default").isEqualTo("interference-aware");
+                off.close();
+
+                TelemetryPublisher on = start(broker.uri(), dir.resolve("b"), s, true);
+                waitFor(() -> host.of("NBIRTH").size() == 3, 10, "birth");
+                host.command(new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "no-such-policy").createMetric());
+                host.command(new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
+                waitFor(() -> s.policy.get().equals("shortest-queue"), 10, "the switch");
+                waitFor(() -> host.of("NDATA").stream().anyMatch(r -> "shortest-queue".equals(r.metrics().get("Scheduler/ActivePolicy"))),
+                        10, "the new policy in NDATA");
+                on.close();
+            }
+        }
+    }
+}
