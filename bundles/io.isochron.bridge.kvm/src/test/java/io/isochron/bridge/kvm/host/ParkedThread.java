@@ -30,8 +30,12 @@ final class ParkedThread implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         release.countDown();
-        thread.join(TimeUnit.SECONDS.toMillis(10));
+        try {
+            thread.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
