@@ -37,10 +37,8 @@ class KernelTest {
     @Test
     void affinityIsAppliedReadBackAndVisibleInProc() throws Exception {
         try (ParkedThread t = new ParkedThread(kernel, "iso-affinity")) {
-            BitSet original = kernel.affinity(t.tid());
-            assumeThat(original.cardinality()).as("CPUs this test may use").isGreaterThanOrEqualTo(2);
-            BitSet last = new BitSet();
-            last.set(original.length() - 1);
+            BitSet original = atLeastTwoCpus(t.tid());
+            BitSet last = only(original.length() - 1);
 
             kernel.setAffinity(t.tid(), last);
 
@@ -104,11 +102,9 @@ class KernelTest {
     @Test
     void deadlineThreadCannotBePinnedToFewerCpusEbusy() throws Exception {
         try (ParkedThread t = new ParkedThread(kernel, "iso-dl-pin")) {
-            BitSet all = kernel.affinity(t.tid());
-            assumeThat(all.cardinality()).as("CPUs this test may use").isGreaterThanOrEqualTo(2);
+            BitSet all = atLeastTwoCpus(t.tid());
             TestHost.setAttributes(kernel, t.tid(), SchedAttributes.deadline(1 * MS, 10 * MS, 10 * MS));
-            BitSet first = new BitSet();
-            first.set(all.nextSetBit(0));
+            BitSet first = only(all.nextSetBit(0));
 
             assertThatThrownBy(() -> kernel.setAffinity(t.tid(), first))
                     .isInstanceOfSatisfying(NativeException.class, e -> {
@@ -125,11 +121,9 @@ class KernelTest {
     @Test
     void pinnedThreadCannotBecomeDeadlineEperm() throws Exception {
         try (ParkedThread t = new ParkedThread(kernel, "iso-pin-dl")) {
-            BitSet all = kernel.affinity(t.tid());
-            assumeThat(all.cardinality()).as("CPUs this test may use").isGreaterThanOrEqualTo(2);
+            BitSet all = atLeastTwoCpus(t.tid());
             assumeThat(TestHost.isRoot()).as("root (EPERM is the expected answer here)").isTrue();
-            BitSet first = new BitSet();
-            first.set(all.nextSetBit(0));
+            BitSet first = only(all.nextSetBit(0));
             kernel.setAffinity(t.tid(), first);
 
             assertThatThrownBy(() -> kernel.setAttributes(t.tid(), SchedAttributes.deadline(1 * MS, 10 * MS, 10 * MS)))
@@ -154,14 +148,24 @@ class KernelTest {
     @Test
     void threadThatDoesNotExistIsEsrchForEveryCall() throws Exception {
         int absent = TestHost.absentThreadId();
-        BitSet cpu0 = new BitSet();
-        cpu0.set(0);
-
-        assertThatThrownBy(() -> kernel.setAffinity(absent, cpu0)).satisfies(e -> isEsrch(e, "sched_setaffinity", absent));
+        assertThatThrownBy(() -> kernel.setAffinity(absent, only(0))).satisfies(e -> isEsrch(e, "sched_setaffinity", absent));
         assertThatThrownBy(() -> kernel.affinity(absent)).satisfies(e -> isEsrch(e, "sched_getaffinity", absent));
         assertThatThrownBy(() -> kernel.setAttributes(absent, SchedAttributes.fifo(1)))
                 .satisfies(e -> isEsrch(e, "sched_setattr", absent));
         assertThatThrownBy(() -> kernel.attributes(absent)).satisfies(e -> isEsrch(e, "sched_getattr", absent));
+    }
+
+    /** The thread's CPUs; restricting it to fewer needs at least two. */
+    private BitSet atLeastTwoCpus(int tid) throws NativeException {
+        BitSet cpus = kernel.affinity(tid);
+        assumeThat(cpus.cardinality()).as("CPUs this test may use").isGreaterThanOrEqualTo(2);
+        return cpus;
+    }
+
+    private static BitSet only(int cpu) {
+        BitSet cpus = new BitSet();
+        cpus.set(cpu);
+        return cpus;
     }
 
     private static void isEsrch(Throwable thrown, String call, int tid) {
