@@ -1,0 +1,62 @@
+package io.isochron.bridge.kvm.host;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.felix.framework.FrameworkFactory;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+
+/** The packaged bundle in a real Felix: the library must come through Bundle-NativeCode. */
+class BundleNativeCodeIT {
+    @TempDir
+    Path cache;
+
+    @Test
+    void bundleLoadsItsLibraryThroughBundleNativeCode() throws Exception {
+        Framework felix = new FrameworkFactory().newFramework(Map.of(
+                Constants.FRAMEWORK_STORAGE, cache.toString(),
+                Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
+        felix.start();
+        try {
+            List<Bundle> bundles = new ArrayList<>();
+            for (Class<?> jackson : List.of(JsonProperty.class, JsonFactory.class, ObjectMapper.class)) {
+                bundles.add(install(felix, Path.of(jackson.getProtectionDomain().getCodeSource().getLocation().toURI())));
+            }
+            Bundle bridge = install(felix, Path.of(System.getProperty("isochron.bundle")));
+            bundles.add(bridge);
+            for (Bundle b : bundles) {
+                b.start();
+            }
+            Class<?> kernelClass = bridge.loadClass(Kernel.class.getName());
+            assertThat(kernelClass.getClassLoader()).as("the bundle's own copy").isNotSameAs(Kernel.class.getClassLoader());
+
+            Object kernel = kernelClass.getMethod("load").invoke(null);
+            int tid = (int) kernelClass.getMethod("currentThreadId").invoke(kernel);
+
+            assertThat(new ProcFs().threads((int) ProcessHandle.current().pid())).contains(tid);
+            // Felix extracts Bundle-NativeCode libraries into its cache before System.loadLibrary.
+            try (Stream<Path> files = Files.walk(cache)) {
+                assertThat(files.map(p -> p.getFileName().toString())).contains("libisochron-native.so");
+            }
+        } finally {
+            felix.stop();
+            felix.waitForStop(10_000);
+        }
+    }
+
+    private static Bundle install(Framework felix, Path jar) throws Exception {
+        return felix.getBundleContext().installBundle(jar.toUri().toString());
+    }
+}
