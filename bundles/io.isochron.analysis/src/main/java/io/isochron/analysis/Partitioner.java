@@ -75,7 +75,10 @@ public final class Partitioner {
         }
         List<Partition.Vcpu> result = new ArrayList<>();
         for (int i = 0; i < vcpus; i++) {
-            result.add(new Partition.Vcpu(i, bins.get(i), reservations.get(i)));
+            // Report each vCPU's tasks in the order of the task set, not of placement.
+            List<Task> placed = new ArrayList<>(bins.get(i));
+            placed.sort(Comparator.comparingInt(tasks::indexOf));
+            result.add(new Partition.Vcpu(i, placed, reservations.get(i)));
         }
         return new Partition(result);
     }

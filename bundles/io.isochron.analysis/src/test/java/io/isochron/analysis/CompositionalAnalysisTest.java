@@ -64,6 +64,24 @@ class CompositionalAnalysisTest {
         assertThat(coarse.roundedBudget() % MS).isZero();
     }
 
+    @ParameterizedTest
+    @EnumSource(Scheduler.class)
+    void aPlcCellMeetsItsDeadlinesWithTheBudgetAndMissesWithTenPercentLess(Scheduler s) {
+        // scenarios/tasksets/plc-cell.yaml in a 0.5 ms server
+        List<Task> plc = List.of(Task.of("fieldbus-io", 150_000, MS), new Task("motion", 400_000, 2 * MS, 1_500_000),
+                Task.of("pid-loop", 800_000, 5 * MS), new Task("safety", 500_000, 10 * MS, 4 * MS),
+                Task.of("hmi-sync", 2 * MS, 20 * MS), Task.of("logging", 3 * MS, 50 * MS),
+                Task.of("diagnostics", 10 * MS, 100 * MS));
+        long period = MS / 2;
+        long q = CompositionalAnalysis.minimumBudget(plc, s, period);
+        long horizon = 2 * (period - q) + 2 * Demand.hyperperiod(plc);
+        ServerSimulation.Result ok = ServerSimulation.run(plc, s, new PeriodicResource(q, period), horizon);
+        assertThat(ok.misses()).isZero();
+        assertThat(ok.completedJobs()).isEqualTo(2 * (100 + 50 + 20 + 10 + 5 + 2 + 1));
+        ServerSimulation.Result starved = ServerSimulation.run(plc, s, new PeriodicResource(q * 9 / 10, period), horizon);
+        assertThat(starved.misses()).isPositive();
+    }
+
     @Provide
     Arbitrary<List<Task>> light() {
         return TaskSets.sets(0.9);

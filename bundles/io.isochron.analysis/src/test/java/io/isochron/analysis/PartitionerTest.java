@@ -32,7 +32,8 @@ class PartitionerTest {
     @Test
     void firstFitFillsTheFirstVcpu() {
         Partition p = Partitioner.partition(HALF_THIRD_FIFTH, 2, settings(Scheduler.EDF, Heuristic.FFD, MS, MS));
-        assertThat(names(p)).containsExactly(List.of("half", "third", "fifth"), List.of());
+        // Placed in decreasing utilisation, reported in task-set order.
+        assertThat(names(p)).containsExactly(List.of("third", "half", "fifth"), List.of());
         assertThat(p.vcpus().get(1).reservation().roundedBudget()).isZero();
         // Utilisation 1 on one vCPU: only the whole processor will do.
         assertThat(p.vcpus().get(0).reservation()).isEqualTo(new Reservation(MS, MS, MS));
