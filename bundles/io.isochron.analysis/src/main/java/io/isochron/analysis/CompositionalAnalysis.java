@@ -2,7 +2,6 @@ package io.isochron.analysis;
 
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -33,7 +32,7 @@ public final class CompositionalAnalysis {
     public static boolean schedulable(List<Task> tasks, Scheduler scheduler, PeriodicResource r) {
         return switch (scheduler) {
             case EDF -> edfViolation(tasks, r).isEmpty();
-            case RM -> fixedPriorityFailure(tasks, r).isEmpty();
+            case RM -> fixedPrioritySchedulable(tasks, r);
         };
     }
 
@@ -51,8 +50,7 @@ public final class CompositionalAnalysis {
         return OptionalLong.empty();
     }
 
-    /** The highest-priority task that no test point saves under fixed priorities, or empty. */
-    public static Optional<Task> fixedPriorityFailure(List<Task> tasks, PeriodicResource r) {
+    private static boolean fixedPrioritySchedulable(List<Task> tasks, PeriodicResource r) {
         List<Task> order = FixedPriorityAnalysis.priorityOrder(tasks);
         for (int i = 0; i < order.size(); i++) {
             Task task = order.get(i);
@@ -65,10 +63,10 @@ public final class CompositionalAnalysis {
                 }
             }
             if (!saved) {
-                return Optional.of(task);
+                return false;
             }
         }
-        return Optional.empty();
+        return true;
     }
 
     /**

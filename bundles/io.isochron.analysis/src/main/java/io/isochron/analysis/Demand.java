@@ -80,32 +80,6 @@ public final class Demand {
         }
     }
 
-    /** The least common multiple of the periods. */
-    public static long hyperperiod(List<Task> tasks) {
-        long h = 1;
-        for (Task k : tasks) {
-            h = lcm(h, k.period());
-        }
-        return h;
-    }
-
-    public static long lcm(long a, long b) {
-        try {
-            return Math.multiplyExact(a / gcd(a, b), b);
-        } catch (ArithmeticException e) {
-            throw new AnalysisException("hyperperiod exceeds " + Long.MAX_VALUE + " ns");
-        }
-    }
-
-    static long gcd(long a, long b) {
-        while (b != 0) {
-            long r = a % b;
-            a = b;
-            b = r;
-        }
-        return a;
-    }
-
     static long ceilDiv(long a, long b) {
         return -Math.floorDiv(-a, b);
     }

@@ -32,10 +32,6 @@ public record PeriodicResource(long budget, long period) {
         return periods * budget + Math.min(u - periods * period, budget);
     }
 
-    public double bandwidth() {
-        return budget / (double) period;
-    }
-
     public Ratio exactBandwidth() {
         return Ratio.of(budget, period);
     }

@@ -46,10 +46,6 @@ public record Ratio(BigInteger num, BigInteger den) implements Comparable<Ratio>
         return new Ratio(num.multiply(o.den), den.multiply(o.num));
     }
 
-    public int signum() {
-        return num.signum();
-    }
-
     /** The smallest long not below this value; saturates at {@link Long#MAX_VALUE}. */
     public long ceil() {
         BigInteger[] qr = num.divideAndRemainder(den);

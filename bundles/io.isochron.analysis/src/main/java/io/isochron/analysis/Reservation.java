@@ -10,10 +10,6 @@ public record Reservation(long period, long budget, long roundedBudget) {
         return roundedBudget / (double) period;
     }
 
-    public double exactBandwidth() {
-        return budget / (double) period;
-    }
-
     /** Less reserved bandwidth; then less unrounded bandwidth; then the longer period. */
     boolean isBetterThan(Reservation o) {
         int c = Ratio.of(roundedBudget, period).compareTo(Ratio.of(o.roundedBudget, o.period));

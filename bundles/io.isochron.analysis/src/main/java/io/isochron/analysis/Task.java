@@ -13,11 +13,6 @@ public record Task(String name, long wcet, long period, long deadline) {
         }
     }
 
-    /** An implicit-deadline task (deadline = period). */
-    public static Task of(String name, long wcet, long period) {
-        return new Task(name, wcet, period, period);
-    }
-
     public double utilisation() {
         return wcet / (double) period;
     }

@@ -20,7 +20,7 @@ class CompositionalAnalysisTest {
     @EnumSource(Scheduler.class)
     void oneTaskNeedsItsWcetAfterTheBlackout(Scheduler s) {
         // C = 1, T = D = Π = 10: sbf(10) = 10 − 2(10 − Θ) >= 1 gives Θ = 5.5 ms.
-        List<Task> one = List.of(Task.of("a", MS, 10 * MS));
+        List<Task> one = List.of(TaskSets.task("a", MS, 10 * MS));
         assertThat(CompositionalAnalysis.minimumBudget(one, s, 10 * MS)).isEqualTo(5_500_000);
         assertThat(CompositionalAnalysis.schedulable(one, s, new PeriodicResource(5_500_000, 10 * MS))).isTrue();
         assertThat(CompositionalAnalysis.schedulable(one, s, new PeriodicResource(5_499_999, 10 * MS))).isFalse();
@@ -33,14 +33,14 @@ class CompositionalAnalysisTest {
         // EDF: dbf(12) = 3 + 4 = 7 needs 7Θ − 2 >= 7, Θ >= 9/7, the tightest of all deadlines
         // (dbf(6) = 3 needs 5/4, dbf(12 + 12j) = 7 + 7j needs (9 + 7j)/(7 + 6j)); in whole ns 1285715.
         // RM (a first): b needs rbf(4) = 3 <= 3Θ − 2 (Θ >= 5/3) or rbf(6) = 4 <= 4Θ − 2 (Θ >= 3/2).
-        List<Task> tasks = List.of(Task.of("a", MS, 4 * MS), Task.of("b", 2 * MS, 6 * MS));
+        List<Task> tasks = List.of(TaskSets.task("a", MS, 4 * MS), TaskSets.task("b", 2 * MS, 6 * MS));
         assertThat(CompositionalAnalysis.minimumBudget(tasks, Scheduler.EDF, 2 * MS)).isEqualTo(1_285_715);
         assertThat(CompositionalAnalysis.minimumBudget(tasks, Scheduler.RM, 2 * MS)).isEqualTo(1_500_000);
     }
 
     @Test
     void aSetThatFailsOnAWholeProcessorHasNoBudget() {
-        List<Task> full = List.of(Task.of("a", 2, 4), Task.of("b", 3, 6));
+        List<Task> full = List.of(TaskSets.task("a", 2, 4), TaskSets.task("b", 3, 6));
         assertThat(CompositionalAnalysis.minimumBudget(full, Scheduler.EDF, 2)).isEqualTo(2);
         assertThatThrownBy(() -> CompositionalAnalysis.minimumBudget(full, Scheduler.RM, 2))
                 .isInstanceOf(AnalysisException.class)
@@ -49,7 +49,7 @@ class CompositionalAnalysisTest {
 
     @Test
     void bestReservationPrefersLessReservedBandwidthThenLongerPeriods() {
-        List<Task> tasks = List.of(Task.of("a", MS, 4 * MS), Task.of("b", 2 * MS, 6 * MS));
+        List<Task> tasks = List.of(TaskSets.task("a", MS, 4 * MS), TaskSets.task("b", 2 * MS, 6 * MS));
         Reservation best = CompositionalAnalysis.bestReservation(tasks, Scheduler.EDF, MS / 2, 3 * MS, MS / 2);
         for (long p = MS / 2; p <= 3 * MS; p += MS / 2) {
             long q = CompositionalAnalysis.minimumBudget(tasks, Scheduler.EDF, p);
@@ -68,13 +68,13 @@ class CompositionalAnalysisTest {
     @EnumSource(Scheduler.class)
     void aPlcCellMeetsItsDeadlinesWithTheBudgetAndMissesWithTenPercentLess(Scheduler s) {
         // scenarios/tasksets/plc-cell.yaml in a 0.5 ms server
-        List<Task> plc = List.of(Task.of("fieldbus-io", 150_000, MS), new Task("motion", 400_000, 2 * MS, 1_500_000),
-                Task.of("pid-loop", 800_000, 5 * MS), new Task("safety", 500_000, 10 * MS, 4 * MS),
-                Task.of("hmi-sync", 2 * MS, 20 * MS), Task.of("logging", 3 * MS, 50 * MS),
-                Task.of("diagnostics", 10 * MS, 100 * MS));
+        List<Task> plc = List.of(TaskSets.task("fieldbus-io", 150_000, MS), new Task("motion", 400_000, 2 * MS, 1_500_000),
+                TaskSets.task("pid-loop", 800_000, 5 * MS), new Task("safety", 500_000, 10 * MS, 4 * MS),
+                TaskSets.task("hmi-sync", 2 * MS, 20 * MS), TaskSets.task("logging", 3 * MS, 50 * MS),
+                TaskSets.task("diagnostics", 10 * MS, 100 * MS));
         long period = MS / 2;
         long q = CompositionalAnalysis.minimumBudget(plc, s, period);
-        long horizon = 2 * (period - q) + 2 * Demand.hyperperiod(plc);
+        long horizon = 2 * (period - q) + 2 * TaskSets.hyperperiod(plc);
         ServerSimulation.Result ok = ServerSimulation.run(plc, s, new PeriodicResource(q, period), horizon);
         assertThat(ok.misses()).isZero();
         assertThat(ok.completedJobs()).isEqualTo(2 * (100 + 50 + 20 + 10 + 5 + 2 + 1));
@@ -132,7 +132,7 @@ class CompositionalAnalysisTest {
         PeriodicResource enough = new PeriodicResource(q, period);
         // The joint pattern of releases and supply repeats every lcm(hyperperiod, Π) after the
         // blackout; two repetitions cover every window the analysis looks at (see the docs).
-        long horizon = enough.blackout() + 2 * Demand.lcm(Demand.hyperperiod(tasks), period);
+        long horizon = enough.blackout() + 2 * TaskSets.lcm(TaskSets.hyperperiod(tasks), period);
         ServerSimulation.Result ok = ServerSimulation.run(tasks, s, enough, horizon);
         assertThat(ok.misses()).as("misses with Θ = %d ns", q).isZero();
         assertThat(ok.completedJobs()).isPositive();

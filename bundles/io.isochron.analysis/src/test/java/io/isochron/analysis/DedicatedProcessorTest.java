@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 
 /** The plain tests on a whole processor, on textbook examples worked by hand. */
 class DedicatedProcessorTest {
-    private static final List<Task> TEXTBOOK = List.of(Task.of("a", MS, 4 * MS), Task.of("b", 2 * MS, 6 * MS),
-            Task.of("c", 3 * MS, 12 * MS));
+    private static final List<Task> TEXTBOOK = List.of(TaskSets.task("a", MS, 4 * MS), TaskSets.task("b", 2 * MS, 6 * MS),
+            TaskSets.task("c", 3 * MS, 12 * MS));
 
     @Test
     void demandBoundFunctionCountsJobsWithDeadlinesInside() {
@@ -32,7 +32,7 @@ class DedicatedProcessorTest {
 
     @Test
     void fullUtilisationSeparatesEdfFromFixedPriorities() {
-        List<Task> full = List.of(Task.of("a", 2, 4), Task.of("b", 3, 6));
+        List<Task> full = List.of(TaskSets.task("a", 2, 4), TaskSets.task("b", 3, 6));
         assertThat(EdfAnalysis.schedulable(full)).isTrue();
         // R_b = 3 + ceil(R/4)·2 iterates 5, then 7 > 6.
         assertThat(FixedPriorityAnalysis.responseTimes(full)).containsExactly(2, 7);
@@ -48,20 +48,20 @@ class DedicatedProcessorTest {
 
     @Test
     void overUtilisedSetsFailAtSomeDeadline() {
-        List<Task> over = List.of(Task.of("a", 3, 4), Task.of("b", 3, 10));
+        List<Task> over = List.of(TaskSets.task("a", 3, 4), TaskSets.task("b", 3, 10));
         assertThat(EdfAnalysis.firstOverload(over)).isPresent();
         assertThat(FixedPriorityAnalysis.schedulable(over)).isFalse();
     }
 
     @Test
     void deadlineMonotonicOrderPutsShortDeadlinesFirst() {
-        List<Task> tasks = List.of(Task.of("slow", 1, 10), new Task("urgent", 1, 20, 5), Task.of("same", 1, 10));
+        List<Task> tasks = List.of(TaskSets.task("slow", 1, 10), new Task("urgent", 1, 20, 5), TaskSets.task("same", 1, 10));
         assertThat(FixedPriorityAnalysis.priorityOrder(tasks)).extracting(Task::name).containsExactly("urgent", "slow", "same");
     }
 
     @Test
-    void busyPeriodAndHyperperiod() {
+    void busyPeriodIsTheFirstIdleInstant() {
+        // L = 6, 7, 9, 10, 10 (ms): the processor first idles at 10, before the hyperperiod 12.
         assertThat(Demand.busyPeriod(TEXTBOOK)).isEqualTo(10 * MS);
-        assertThat(Demand.hyperperiod(TEXTBOOK)).isEqualTo(12 * MS);
     }
 }

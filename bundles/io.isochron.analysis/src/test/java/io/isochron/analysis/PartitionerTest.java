@@ -26,8 +26,8 @@ class PartitionerTest {
         return p.vcpus().stream().map(v -> v.tasks().stream().map(Task::name).toList()).toList();
     }
 
-    private static final List<Task> HALF_THIRD_FIFTH = List.of(Task.of("third", 3 * MS, 10 * MS),
-            Task.of("half", 5 * MS, 10 * MS), Task.of("fifth", 2 * MS, 10 * MS));
+    private static final List<Task> HALF_THIRD_FIFTH = List.of(TaskSets.task("third", 3 * MS, 10 * MS),
+            TaskSets.task("half", 5 * MS, 10 * MS), TaskSets.task("fifth", 2 * MS, 10 * MS));
 
     @Test
     void firstFitFillsTheFirstVcpu() {
@@ -50,8 +50,8 @@ class PartitionerTest {
     void minBandwidthReservesLessThanFirstOrWorstFit() {
         // Short-period tasks cost much more bandwidth than their utilisation when they share a
         // reservation with a long-period one; pairing each with a long-period task spreads that cost.
-        List<Task> tasks = List.of(Task.of("t0", 400_000, MS), Task.of("t1", 600_000, 2 * MS),
-                Task.of("t2", 1_250_000, 10 * MS), Task.of("t3", 3_450_000, 10 * MS));
+        List<Task> tasks = List.of(TaskSets.task("t0", 400_000, MS), TaskSets.task("t1", 600_000, 2 * MS),
+                TaskSets.task("t2", 1_250_000, 10 * MS), TaskSets.task("t3", 3_450_000, 10 * MS));
         double ffd = Partitioner.partition(tasks, 2, settings(Scheduler.EDF, Heuristic.FFD, MS, MS)).totalBandwidth();
         double wfd = Partitioner.partition(tasks, 2, settings(Scheduler.EDF, Heuristic.WFD, MS, MS)).totalBandwidth();
         Partition min = Partitioner.partition(tasks, 2, settings(Scheduler.EDF, Heuristic.MIN_BANDWIDTH, MS, MS));
@@ -76,7 +76,7 @@ class PartitionerTest {
 
     @Test
     void aTaskThatFitsNowhereIsReported() {
-        List<Task> tasks = List.of(Task.of("a", 6, 10), Task.of("b", 6, 10), Task.of("c", 6, 10));
+        List<Task> tasks = List.of(TaskSets.task("a", 6, 10), TaskSets.task("b", 6, 10), TaskSets.task("c", 6, 10));
         assertThatThrownBy(() -> Partitioner.partition(tasks, 2, new Partitioner.Settings(Scheduler.EDF, Heuristic.FFD, 10, 10, 1)))
                 .isInstanceOf(AnalysisException.class)
                 .hasMessage("no partition fits: task 'c' (utilisation 0.6000) fits on none of the 2 vCPUs under edf "

@@ -16,6 +16,30 @@ final class TaskSets {
 
     private TaskSets() {}
 
+    /** An implicit-deadline task (deadline = period). */
+    static Task task(String name, long wcet, long period) {
+        return new Task(name, wcet, period, period);
+    }
+
+    static long hyperperiod(List<Task> tasks) {
+        long h = 1;
+        for (Task k : tasks) {
+            h = lcm(h, k.period());
+        }
+        return h;
+    }
+
+    /** Exact; the test sets keep it far below overflow. */
+    static long lcm(long a, long b) {
+        long x = a, y = b;
+        while (y != 0) {
+            long r = x % y;
+            x = y;
+            y = r;
+        }
+        return Math.multiplyExact(a / x, b);
+    }
+
     /**
      * 1–6 tasks of total utilisation up to {@code maxLoad}; wcet and deadline in whole nanoseconds
      * but otherwise arbitrary, so the boundaries the analysis finds are not round numbers.
