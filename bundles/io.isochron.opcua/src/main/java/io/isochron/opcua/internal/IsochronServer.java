@@ -9,6 +9,8 @@ import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerStateSource;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.security.Provider;
 import java.security.Security;
 import java.security.cert.X509Certificate;
@@ -118,12 +120,8 @@ final class IsochronServer implements AutoCloseable {
             try {
                 server.startup().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             } catch (ExecutionException e) {
-                Throwable cause = e.getCause();
-                while (cause.getCause() != null && !(cause instanceof BindException)) {
-                    cause = cause.getCause();
-                }
                 throw new IOException("cannot listen on " + settings.bindAddress() + ":" + settings.port()
-                        + " (property 'port'/'bindAddress'): " + cause.getMessage(), e);
+                        + " (property 'port'/'bindAddress'): " + bindProblem(settings, e.getCause()), e);
             }
             List<String> urls = endpoints.stream()
                     .map(EndpointConfig::getEndpointUrl).distinct().sorted().toList();
@@ -137,6 +135,17 @@ final class IsochronServer implements AutoCloseable {
             }
             pki.close();
             throw e;
+        }
+    }
+
+    /** Milo only says "No endpoints bound" and logs the cause; find out whether the port is taken. */
+    private static String bindProblem(ServerSettings settings, Throwable failure) {
+        try (ServerSocket probe = new ServerSocket(settings.port(), 1, InetAddress.getByName(settings.bindAddress()))) {
+            return failure.getMessage();
+        } catch (BindException e) {
+            return "address already in use (" + e.getMessage() + ")";
+        } catch (IOException e) {
+            return e.getMessage();
         }
     }
 
