@@ -258,7 +258,7 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
     }
 
     private UaObjectNode object(UaNode parent, String parentPath, String name, NodeId referenceType) {
-        UaObjectNode node = UaObjectNode.builder(getNodeContext())
+        UaObjectNode node = new UaObjectNode.UaObjectNodeBuilder(getNodeContext())
                 .setNodeId(newNodeId(parentPath + "/" + name))
                 .setBrowseName(newQualifiedName(name))
                 .setDisplayName(LocalizedText.english(name))

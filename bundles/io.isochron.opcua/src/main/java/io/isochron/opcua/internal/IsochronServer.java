@@ -10,6 +10,7 @@ import io.isochron.api.runtime.SchedulerStateSource;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.security.Provider;
 import java.security.Security;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.eclipse.milo.opcua.sdk.server.EndpointConfig;
@@ -34,12 +36,15 @@ import org.eclipse.milo.opcua.sdk.server.identity.DefaultUsernameIdentity;
 import org.eclipse.milo.opcua.sdk.server.identity.Identity;
 import org.eclipse.milo.opcua.sdk.server.identity.IdentityValidator;
 import org.eclipse.milo.opcua.sdk.server.identity.X509IdentityValidator;
+import org.eclipse.milo.opcua.sdk.server.nodes.factories.NodeFactory;
 import org.eclipse.milo.opcua.sdk.server.util.HostnameUtil;
+import org.eclipse.milo.opcua.stack.core.NodeIds;
 import org.eclipse.milo.opcua.stack.core.Stack;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.eclipse.milo.opcua.stack.core.transport.TransportProfile;
 import org.eclipse.milo.opcua.stack.core.types.builtin.DateTime;
 import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
+import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.UserTokenType;
 import org.eclipse.milo.opcua.stack.core.types.structured.BuildInfo;
@@ -85,6 +90,7 @@ final class IsochronServer implements AutoCloseable {
             // The JDK has no "SHA256withRSA/PSS" signature that the RSA-PSS policy asks for.
             Security.addProvider(new BouncyCastleProvider());
         }
+        forgetInstantiatedTypes();
         String hostname = settings.hostname().isEmpty() ? HostnameUtil.getHostname() : settings.hostname();
         Pki pki;
         try {
@@ -140,7 +146,8 @@ final class IsochronServer implements AutoCloseable {
 
     /** Milo only says "No endpoints bound" and logs the cause; find out whether the port is taken. */
     private static String bindProblem(ServerSettings settings, Throwable failure) {
-        try (ServerSocket probe = new ServerSocket(settings.port(), 1, InetAddress.getByName(settings.bindAddress()))) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.bind(new InetSocketAddress(InetAddress.getByName(settings.bindAddress()), settings.port()));
             return failure.getMessage();
         } catch (BindException e) {
             return "address already in use (" + e.getMessage() + ")";
@@ -233,12 +240,29 @@ final class IsochronServer implements AutoCloseable {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
         try {
             namespace.shutdown();
             server.shutdown().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while stopping the OPC UA server", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("the OPC UA server did not stop: " + e, e);
         } finally {
             pki.close();
+        }
+    }
+
+    /**
+     * Milo caches, per class loader, how to instantiate a type, with nodes of the server that did it
+     * first; a new server (after a configuration change) must not reuse those. One server at a time.
+     */
+    private static void forgetInstantiatedTypes() {
+        for (NodeId type : List.of(NodeIds.AnalogUnitRangeType, NodeIds.SessionDiagnosticsObjectType,
+                NodeIds.SessionDiagnosticsVariableType, NodeIds.SessionSecurityDiagnosticsType,
+                NodeIds.SubscriptionDiagnosticsType)) {
+            NodeFactory.invalidateCachedIdh(type);
         }
     }
 
