@@ -1,0 +1,42 @@
+package io.isochron.opcua.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(
+        name = "Isochron OPC UA server",
+        description = "The appliance's OPC UA server (namespace urn:isochron:appliance). See docs/opcua-model.md.")
+@interface OpcUaConfig {
+    String PID = "io.isochron.opcua";
+
+    @AttributeDefinition(name = "Port", description = "TCP port of the opc.tcp endpoints, 1..65535")
+    int port() default 4840;
+
+    @AttributeDefinition(name = "Bind address", description = "Local address to listen on; 0.0.0.0 = all")
+    String bindAddress() default "0.0.0.0";
+
+    @AttributeDefinition(name = "Hostname",
+            description = "Host name in the endpoint URLs and the generated certificate; empty = this machine's name")
+    String hostname() default "";
+
+    @AttributeDefinition(name = "Security policies",
+            description = "One endpoint each, SignAndEncrypt: Basic256Sha256, Aes128_Sha256_RsaOaep, "
+                    + "Aes256_Sha256_RsaPss; None adds an unencrypted endpoint (not recommended)")
+    String[] securityPolicies() default {"Basic256Sha256", "Aes256_Sha256_RsaPss"};
+
+    @AttributeDefinition(name = "Anonymous access", description = "Allow anonymous sessions (read-only)")
+    boolean anonymousAccess() default true;
+
+    @AttributeDefinition(name = "Users",
+            description = "name:role:pbkdf2-sha256:iterations:salt:hash entries, role viewer or operator; "
+                    + "create one with the Gogo command isochron:opcuauser NAME [ROLE]")
+    String[] users() default {};
+
+    @AttributeDefinition(name = "PKI directory",
+            description = "own/, trusted/, issuers/, rejected/, users/; empty = ${isochron.var}/opcua/pki")
+    String pkiDir() default "";
+
+    @AttributeDefinition(name = "Sampling interval (ms)",
+            description = "How often the node values follow the scheduler state, 10..10000")
+    int samplingIntervalMs() default 100;
+}
