@@ -28,6 +28,9 @@ public final class Mosquitto implements AutoCloseable {
                 // Started as root (CI), mosquitto would switch to its own user and could not write here.
                 "user " + System.getProperty("user.name"),
                 "persistence true",
+                // A drained outage arrives faster than a subscriber decodes it; Mosquitto's default
+                // per-client queue (1000) would drop the overflow for that subscriber.
+                "max_queued_messages 100000",
                 "persistence_location " + dir + "/",
                 "log_dest file " + dir.resolve("mosquitto.log"),
                 ""));
