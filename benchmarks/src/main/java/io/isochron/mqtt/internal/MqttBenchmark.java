@@ -39,7 +39,7 @@ public final class MqttBenchmark {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        Files.writeString(dir.resolve("mosquitto.conf"), "listener " + port + " 127.0.0.1\nallow_anonymous true\nuser "
+        Files.writeString(dir.resolve("mosquitto.conf"), "listener " + port + " 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nuser "
                 + System.getProperty("user.name") + "\n");
         String uri = "tcp://127.0.0.1:" + port;
         for (int round = 0; round < 3; round++) {
@@ -84,7 +84,7 @@ public final class MqttBenchmark {
             try (DurableQueue q = DurableQueue.open(dir.resolve("queue"), 64L << 20, 4L << 20, false)) {
                 var pub = new io.isochron.mqtt.transport.StoreAndForwardPublisher(q, dir.resolve("session"),
                         new io.isochron.mqtt.transport.StoreAndForwardPublisher.Settings(uri, "bench-pub-" + round, "",
-                                new char[0], null, 250, 30_000, 10, 32), new RawSession());
+                                new char[0], null, 250, 30_000, 10, Integer.getInteger("inflight", TelemetryPublisher.MAX_INFLIGHT)), new RawSession());
                 pub.start();
                 if (!all.await(60, TimeUnit.SECONDS)) {
                     throw new IllegalStateException(all.getCount() + " messages missing");

@@ -35,6 +35,11 @@ import javax.net.ssl.SSLSocketFactory;
 public final class TelemetryPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.isochron.mqtt");
     private static final long REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /**
+     * Below Mosquitto's default max_inflight_messages (20): for MQTT 3.1.1 clients it silently drops
+     * QoS 1/2 messages beyond that (measured: 10,000 drained with 32 in flight lost 22–333).
+     */
+    static final int MAX_INFLIGHT = 16;
     static final String NCMD_POLICY = "Scheduler/ActivePolicy";
     static final String NCMD_OVERLAP = "Scheduler/OverlapPercent";
 
@@ -75,7 +80,7 @@ public final class TelemetryPublisher implements AutoCloseable {
                 Math.min(options.bufferBytes() / 4, 4L << 20), options.bufferSync());
         this.publisher = new StoreAndForwardPublisher(queue, options.bufferDirectory().resolve("session"),
                 new StoreAndForwardPublisher.Settings(options.brokerUri(), options.clientId(), options.username(),
-                        options.password(), options.socketFactory(), 250, 30_000, 10, 32),
+                        options.password(), options.socketFactory(), 250, 30_000, 10, MAX_INFLIGHT),
                 sparkplug != null ? new SparkplugSession() : new JsonSession());
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "isochron-mqtt-telemetry");
