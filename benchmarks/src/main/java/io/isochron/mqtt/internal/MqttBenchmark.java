@@ -41,21 +41,19 @@ public final class MqttBenchmark {
         }
         Files.writeString(dir.resolve("mosquitto.conf"), "listener " + port + " 127.0.0.1\nallow_anonymous true\nmax_queued_messages 100000\nuser "
                 + System.getProperty("user.name") + "\n");
-        String uri = "tcp://127.0.0.1:" + port;
+        Path conf = dir.resolve("mosquitto.conf");
         for (int round = 0; round < 3; round++) {
-            drain(dir.resolve("drain-" + round), uri, n, round);
+            drain(dir.resolve("drain-" + round), conf, port, n, round);
         }
-        latency(dir.resolve("latency"), uri, switches);
+        latency(dir.resolve("latency"), conf, port, switches);
     }
 
-    private static Process broker(Path dir) throws Exception {
-        Process p = new ProcessBuilder("mosquitto", "-c", dir.getParent().resolve("mosquitto.conf").toString())
+    private static Process broker(Path conf, int port) throws Exception {
+        Process p = new ProcessBuilder("mosquitto", "-c", conf.toString())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        String[] hp = {"127.0.0.1"};
-        int port = Integer.parseInt(Files.readString(dir.getParent().resolve("mosquitto.conf")).split("\\s+")[1]);
         for (int i = 0; i < 200; i++) {
             try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(hp[0], port), 100);
+                s.connect(new InetSocketAddress("127.0.0.1", port), 100);
                 return p;
             } catch (java.io.IOException notYet) {
                 Thread.sleep(25);
@@ -64,7 +62,8 @@ public final class MqttBenchmark {
         throw new IllegalStateException("mosquitto did not start");
     }
 
-    private static void drain(Path dir, String uri, int n, int round) throws Exception {
+    private static void drain(Path dir, Path conf, int port, int n, int round) throws Exception {
+        String uri = "tcp://127.0.0.1:" + port;
         Files.createDirectories(dir);
         byte[] payload = new byte[300];
         try (DurableQueue q = DurableQueue.open(dir.resolve("queue"), 64L << 20, 4L << 20, false)) {
@@ -72,7 +71,7 @@ public final class MqttBenchmark {
                 q.append("bench/drain", 2, payload);
             }
         }
-        Process broker = broker(dir);
+        Process broker = broker(conf, port);
         try {
             CountDownLatch all = new CountDownLatch(n);
             MqttClient sub = new MqttClient(uri, "bench-sub-" + round, new MemoryPersistence());
@@ -84,7 +83,8 @@ public final class MqttBenchmark {
             try (DurableQueue q = DurableQueue.open(dir.resolve("queue"), 64L << 20, 4L << 20, false)) {
                 var pub = new io.isochron.mqtt.transport.StoreAndForwardPublisher(q, dir.resolve("session"),
                         new io.isochron.mqtt.transport.StoreAndForwardPublisher.Settings(uri, "bench-pub-" + round, "",
-                                new char[0], null, 250, 30_000, 10, Integer.getInteger("inflight", TelemetryPublisher.MAX_INFLIGHT)), new RawSession());
+                                new char[0], null, 250, 30_000, 10, Integer.getInteger("inflight", TelemetryPublisher.MAX_INFLIGHT)),
+                        io.isochron.mqtt.transport.StoreAndForwardPublisher.Session.plain());
                 pub.start();
                 if (!all.await(60, TimeUnit.SECONDS)) {
                     throw new IllegalStateException(all.getCount() + " messages missing");
@@ -102,16 +102,17 @@ public final class MqttBenchmark {
         }
     }
 
-    private static void latency(Path dir, String uri, int switches) throws Exception {
+    private static void latency(Path dir, Path conf, int port, int switches) throws Exception {
+        String uri = "tcp://127.0.0.1:" + port;
         Files.createDirectories(dir);
-        Process broker = broker(dir);
+        Process broker = broker(conf, port);
         try {
             String[] policies = {"interference-aware", "shortest-queue"};
             AtomicInteger current = new AtomicInteger();
             AtomicLong switchedAt = new AtomicLong();
             AtomicLong decisions = new AtomicLong();
             Histogram micros = new Histogram(3);
-            AtomicReferenceLatch seen = new AtomicReferenceLatch();
+            SwitchLatch seen = new SwitchLatch();
             MqttClient host = new MqttClient(uri, "bench-host", new MemoryPersistence());
             host.connect();
             host.subscribe("spBv1.0/bench/NDATA/#", 0, (t, m) -> {
@@ -154,7 +155,7 @@ public final class MqttBenchmark {
     }
 
     /** One pending switch at a time. */
-    private static final class AtomicReferenceLatch {
+    private static final class SwitchLatch {
         private volatile CountDownLatch latch = new CountDownLatch(0);
         private final java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -173,36 +174,6 @@ public final class MqttBenchmark {
 
         boolean await(int seconds) throws InterruptedException {
             return latch.await(seconds, TimeUnit.SECONDS);
-        }
-    }
-
-    private static final class RawSession implements io.isochron.mqtt.transport.StoreAndForwardPublisher.Session {
-        @Override
-        public io.isochron.mqtt.transport.StoreAndForwardPublisher.Outgoing will() {
-            return null;
-        }
-
-        @Override
-        public List<io.isochron.mqtt.transport.StoreAndForwardPublisher.Outgoing> opened() {
-            return List.of();
-        }
-
-        @Override
-        public byte[] prepare(DurableQueue.Message message) {
-            return message.payload();
-        }
-
-        @Override
-        public List<String> subscriptions() {
-            return List.of();
-        }
-
-        @Override
-        public void received(String topic, byte[] payload) {}
-
-        @Override
-        public io.isochron.mqtt.transport.StoreAndForwardPublisher.Outgoing closing() {
-            return null;
         }
     }
 }

@@ -64,6 +64,7 @@ public final class TelemetryPublisher implements AutoCloseable {
     private long lastPublishNanos;
     private long reportedDrops;
     private long lastDropReport;
+    private long lastFailureReport;
     private volatile long lastCommandReport;
 
     public TelemetryPublisher(Options options, Supplier<SchedulerState> state, Supplier<List<JitterStats>> jitter,
@@ -119,8 +120,8 @@ public final class TelemetryPublisher implements AutoCloseable {
             reportDrops(now);
         } catch (IOException | RuntimeException e) {
             // The ticker must survive anything: a failed tick is retried at the next one.
-            if (System.nanoTime() - lastDropReport > REPORT_NANOS) {
-                lastDropReport = System.nanoTime();
+            if (System.nanoTime() - lastFailureReport > REPORT_NANOS) {
+                lastFailureReport = System.nanoTime();
                 LOG.log(Level.ERROR, "MQTT telemetry could not be buffered: " + e);
             }
         }

@@ -1,6 +1,8 @@
 package io.isochron.mqtt.sparkplug;
 
 import io.isochron.mqtt.model.TelemetryModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Date;
@@ -123,11 +125,7 @@ public final class SparkplugEdgeNode {
         if (p.getTimestamp() != null && p.getTimestamp().getTime() < sessionStartMillis) {
             p.getMetrics().forEach(m -> m.setHistorical(true));
         }
-        try {
-            return new SparkplugBPayloadEncoder().getBytes(p, false);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return encode(p);
     }
 
     public Message nodeData(TelemetryModel.Values v) {
@@ -198,10 +196,14 @@ public final class SparkplugEdgeNode {
     }
 
     private static byte[] encode(SparkplugBPayload.SparkplugBPayloadBuilder b) {
+        return encode(b.createPayload());
+    }
+
+    private static byte[] encode(SparkplugBPayload p) {
         try {
-            return new SparkplugBPayloadEncoder().getBytes(b.createPayload(), false);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            return new SparkplugBPayloadEncoder().getBytes(p, false);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 }

@@ -85,6 +85,41 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
 
         /** Sent when the publisher closes while connected, before the clean disconnect, or null. */
         Outgoing closing();
+
+        /** No protocol on top: no will, no births, no subscriptions; payloads go out as buffered. */
+        static Session plain() {
+            return new Session() {
+                @Override
+                public Outgoing will() {
+                    return null;
+                }
+
+                @Override
+                public List<Outgoing> opened() {
+                    return List.of();
+                }
+
+                @Override
+                public byte[] prepare(DurableQueue.Message message) {
+                    return message.payload();
+                }
+
+                @Override
+                public List<String> subscriptions() {
+                    return List.of();
+                }
+
+                @Override
+                public void received(String topic, byte[] payload) {
+                    // nothing subscribed
+                }
+
+                @Override
+                public Outgoing closing() {
+                    return null;
+                }
+            };
+        }
     }
 
     /**

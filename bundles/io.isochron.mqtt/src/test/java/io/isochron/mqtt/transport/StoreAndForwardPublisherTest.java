@@ -29,39 +29,8 @@ class StoreAndForwardPublisherTest {
         return new StoreAndForwardPublisher.Settings(uri, "isochron-test-pub", "", new char[0], null, 100, 1000, 2, 16);
     }
 
-    /** No protocol on top: buffered payloads go out as they are. */
-    static final class RawSession implements StoreAndForwardPublisher.Session {
-        @Override
-        public StoreAndForwardPublisher.Outgoing will() {
-            return null;
-        }
-
-        @Override
-        public List<StoreAndForwardPublisher.Outgoing> opened() {
-            return List.of();
-        }
-
-        @Override
-        public byte[] prepare(DurableQueue.Message message) {
-            return message.payload();
-        }
-
-        @Override
-        public List<String> subscriptions() {
-            return List.of();
-        }
-
-        @Override
-        public void received(String topic, byte[] payload) {}
-
-        @Override
-        public StoreAndForwardPublisher.Outgoing closing() {
-            return null;
-        }
-    }
-
     private static StoreAndForwardPublisher publisher(DurableQueue queue, Path dir, String uri) {
-        return new StoreAndForwardPublisher(queue, dir.resolve("session"), settings(uri), new RawSession());
+        return new StoreAndForwardPublisher(queue, dir.resolve("session"), settings(uri), StoreAndForwardPublisher.Session.plain());
     }
 
     /** A persistent-session subscriber: the broker keeps its messages across its own restart. */
