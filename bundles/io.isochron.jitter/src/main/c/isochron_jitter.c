@@ -1,0 +1,268 @@
+/*
+ * JNI side of io.isochron.jitter.NativeProbe: a periodic native thread that measures how late it
+ * wakes up. The thread only adds to counters; Java copies them under a sequence lock and diffs
+ * consecutive copies, so reading never stops or slows the measuring thread.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jni.h>
+
+#include "io_isochron_jitter_NativeProbe.h"
+
+#define PROBE_EXCEPTION "io/isochron/jitter/ProbeException"
+#define NSEC_PER_SEC 1000000000LL
+#define MIN_INTERVAL_NS 100000LL
+#define MAX_INTERVAL_NS 10000000LL
+#define MAX_BUCKETS 1000000
+/* Enough for clock_nanosleep and the bookkeeping; prefaulted so the loop never page-faults. */
+#define STACK_BYTES (256 * 1024)
+
+/* Layout of the snapshot array; mirrored by NativeProbe's constants. */
+enum {
+    S_COUNT, S_SUM_NS, S_MIN_NS, S_MAX_NS, S_OVERRUNS, S_POLICY, S_PRIORITY, S_TID, S_SLACK_ERR,
+    S_RUNNING, S_HEADER
+};
+
+struct probe {
+    /* Odd while the thread updates the counters below. */
+    _Atomic uint64_t seq;
+    int64_t count, sum_ns, min_ns, max_ns, overruns;
+    int64_t *hist; /* buckets 1 µs wide, hist[buckets] is the overflow */
+    int buckets;
+    int64_t interval_ns;
+    _Atomic int stop;
+    _Atomic int running;
+    /* Set once by the thread before its first cycle. */
+    _Atomic int tid;
+    int policy, priority, slack_err;
+    pthread_t thread;
+};
+
+static void throw_errno(JNIEnv *env, int err, const char *call, const char *args) {
+    char text[128];
+    const char *description = strerror_r(err, text, sizeof text);
+    jclass cls = (*env)->FindClass(env, PROBE_EXCEPTION);
+    if (cls == NULL) {
+        return;
+    }
+    jmethodID ctor = (*env)->GetMethodID(env, cls, "<init>",
+            "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V");
+    if (ctor == NULL) {
+        return;
+    }
+    jstring jdescription = (*env)->NewStringUTF(env, description);
+    jstring jcall = jdescription == NULL ? NULL : (*env)->NewStringUTF(env, call);
+    jstring jargs = jcall == NULL ? NULL : (*env)->NewStringUTF(env, args);
+    if (jargs == NULL) {
+        return;
+    }
+    jobject exception = (*env)->NewObject(env, cls, ctor, (jint) err, jdescription, jcall, jargs);
+    if (exception != NULL && !(*env)->ExceptionCheck(env)) {
+        (*env)->Throw(env, (jthrowable) exception);
+    }
+}
+
+static int64_t ts_ns(const struct timespec *t) {
+    return (int64_t) t->tv_sec * NSEC_PER_SEC + t->tv_nsec;
+}
+
+static struct timespec ns_ts(int64_t ns) {
+    struct timespec t = { .tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC };
+    return t;
+}
+
+static void prefault_stack(void) {
+    volatile char buffer[STACK_BYTES / 2];
+    memset((char *) buffer, 0, sizeof buffer);
+}
+
+static void *probe_loop(void *arg) {
+    struct probe *p = arg;
+    /* Per thread: without this the kernel may defer the wake-up by the default 50 µs slack. */
+    p->slack_err = prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) == 0 ? 0 : errno;
+    struct sched_param param;
+    pthread_getschedparam(pthread_self(), &p->policy, &param);
+    p->priority = param.sched_priority;
+    prefault_stack();
+    atomic_store(&p->tid, (int) gettid());
+
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    int64_t next = ts_ns(&now) + p->interval_ns;
+    while (!atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        struct timespec wake = ns_ts(next);
+        int rc;
+        while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &wake, NULL)) == EINTR) {
+        }
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        int64_t latency = ts_ns(&now) - next;
+        if (latency < 0) {
+            latency = 0; /* an absolute sleep cannot return early; guards the bucket index */
+        }
+        /* Like cyclictest: the next deadline is one cycle on; deadlines already in the past are
+         * skipped rather than run back to back, and each skipped one is a missed cycle. */
+        next += p->interval_ns;
+        int64_t missed = 0;
+        int64_t now_ns = ts_ns(&now);
+        if (now_ns > next) {
+            missed = (now_ns - next + p->interval_ns - 1) / p->interval_ns;
+            next += missed * p->interval_ns;
+        }
+        int64_t bucket = latency / 1000;
+        if (bucket > p->buckets) {
+            bucket = p->buckets;
+        }
+
+        uint64_t s = atomic_load_explicit(&p->seq, memory_order_relaxed);
+        atomic_store_explicit(&p->seq, s + 1, memory_order_relaxed);
+        atomic_thread_fence(memory_order_release);
+        p->count++;
+        p->sum_ns += latency;
+        if (latency < p->min_ns) {
+            p->min_ns = latency;
+        }
+        if (latency > p->max_ns) {
+            p->max_ns = latency;
+        }
+        p->overruns += missed;
+        p->hist[bucket]++;
+        atomic_store_explicit(&p->seq, s + 2, memory_order_release);
+    }
+    atomic_store(&p->running, 0);
+    return NULL;
+}
+
+/*
+ * Starts the probe thread and returns its handle. policy is SCHED_FIFO or SCHED_OTHER; cpu < 0
+ * leaves the affinity alone; lock asks for mlockall first (failure of that alone is reported
+ * through lockError, not thrown, so a probe without locked memory still runs).
+ */
+JNIEXPORT jlong JNICALL Java_io_isochron_jitter_NativeProbe_start(JNIEnv *env, jclass cls, jlong interval_ns,
+        jint policy, jint priority, jint cpu, jint buckets, jboolean lock, jintArray lock_error) {
+    (void) cls;
+    char args[160];
+    snprintf(args, sizeof args, "interval=%lldns, policy=%d, priority=%d, cpu=%d, buckets=%d",
+            (long long) interval_ns, (int) policy, (int) priority, (int) cpu, (int) buckets);
+    if (interval_ns < MIN_INTERVAL_NS || interval_ns > MAX_INTERVAL_NS || buckets < 1 || buckets > MAX_BUCKETS
+            || (policy != SCHED_FIFO && policy != SCHED_OTHER) || cpu >= CPU_SETSIZE) {
+        throw_errno(env, EINVAL, "probe_start", args);
+        return 0;
+    }
+    int lock_err = 0;
+    if (lock && mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
+        lock_err = errno;
+    }
+    if (lock_error != NULL && (*env)->GetArrayLength(env, lock_error) > 0) {
+        jint e = lock_err;
+        (*env)->SetIntArrayRegion(env, lock_error, 0, 1, &e);
+    }
+
+    struct probe *p = calloc(1, sizeof *p);
+    int64_t *hist = calloc((size_t) buckets + 1, sizeof *hist);
+    if (p == NULL || hist == NULL) {
+        free(p);
+        free(hist);
+        throw_errno(env, ENOMEM, "probe_start", args);
+        return 0;
+    }
+    p->hist = hist;
+    p->buckets = buckets;
+    p->interval_ns = interval_ns;
+    p->min_ns = INT64_MAX;
+    p->policy = -1;
+    atomic_store(&p->running, 1);
+
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, STACK_BYTES);
+    /* Explicit scheduling makes pthread_create itself fail with EPERM/EINVAL, before any cycle. */
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, policy);
+    struct sched_param param = { .sched_priority = policy == SCHED_FIFO ? priority : 0 };
+    pthread_attr_setschedparam(&attr, &param);
+    int rc = 0;
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        rc = pthread_attr_setaffinity_np(&attr, sizeof set, &set);
+    }
+    if (rc == 0) {
+        rc = pthread_create(&p->thread, &attr, probe_loop, p);
+    }
+    pthread_attr_destroy(&attr);
+    if (rc != 0) {
+        free(hist);
+        free(p);
+        throw_errno(env, rc, "pthread_create", args);
+        return 0;
+    }
+    return (jlong) (intptr_t) p;
+}
+
+/* Copies the counters and histogram into out (header + buckets + 1) as one consistent state. */
+JNIEXPORT void JNICALL Java_io_isochron_jitter_NativeProbe_snapshot(JNIEnv *env, jclass cls, jlong handle,
+        jlongArray out) {
+    (void) cls;
+    struct probe *p = (struct probe *) (intptr_t) handle;
+    jsize length = (*env)->GetArrayLength(env, out);
+    if (length != S_HEADER + p->buckets + 1) {
+        char args[64];
+        snprintf(args, sizeof args, "length=%d, expected=%d", (int) length, S_HEADER + p->buckets + 1);
+        throw_errno(env, EINVAL, "probe_snapshot", args);
+        return;
+    }
+    jlong *copy = malloc(sizeof(jlong) * (size_t) length);
+    if (copy == NULL) {
+        throw_errno(env, ENOMEM, "probe_snapshot", "");
+        return;
+    }
+    for (;;) {
+        uint64_t before = atomic_load_explicit(&p->seq, memory_order_acquire);
+        if (before & 1) {
+            sched_yield();
+            continue;
+        }
+        copy[S_COUNT] = p->count;
+        copy[S_SUM_NS] = p->sum_ns;
+        copy[S_MIN_NS] = p->count == 0 ? 0 : p->min_ns;
+        copy[S_MAX_NS] = p->max_ns;
+        copy[S_OVERRUNS] = p->overruns;
+        memcpy(copy + S_HEADER, p->hist, sizeof(int64_t) * ((size_t) p->buckets + 1));
+        atomic_thread_fence(memory_order_acquire);
+        if (atomic_load_explicit(&p->seq, memory_order_relaxed) == before) {
+            break;
+        }
+    }
+    int tid = atomic_load(&p->tid);
+    copy[S_POLICY] = tid == 0 ? -1 : p->policy;
+    copy[S_PRIORITY] = tid == 0 ? -1 : p->priority;
+    copy[S_TID] = tid;
+    copy[S_SLACK_ERR] = tid == 0 ? 0 : p->slack_err;
+    copy[S_RUNNING] = atomic_load(&p->running);
+    (*env)->SetLongArrayRegion(env, out, 0, length, copy);
+    free(copy);
+}
+
+/* Stops and joins the thread (at most one cycle, i.e. ≤ 10 ms) and frees the handle. */
+JNIEXPORT void JNICALL Java_io_isochron_jitter_NativeProbe_stop(JNIEnv *env, jclass cls, jlong handle) {
+    (void) env;
+    (void) cls;
+    struct probe *p = (struct probe *) (intptr_t) handle;
+    atomic_store(&p->stop, 1);
+    pthread_join(p->thread, NULL);
+    free(p->hist);
+    free(p);
+}
