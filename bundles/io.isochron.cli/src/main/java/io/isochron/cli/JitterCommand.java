@@ -43,6 +43,9 @@ final class JitterCommand implements Callable<Integer> {
     @Option(names = "--cpu", paramLabel = "C", defaultValue = "-1", description = "Pin the probe to CPU C (default: no pinning)")
     int cpu;
 
+    @Option(names = "--no-lock-memory", description = "Do not mlockall (by default all memory is locked, as cyclictest -m does)")
+    boolean noLockMemory;
+
     @Option(names = "--out", paramLabel = "DIR", description = "Directory for the latency histogram (" + CHART + ")")
     Path out;
 
@@ -76,7 +79,7 @@ final class JitterCommand implements Callable<Integer> {
         }
         int histogramMicros = (int) Math.max(10_000, 10 * intervalMicros);
         NativeProbe.Settings settings = new NativeProbe.Settings(intervalMicros,
-                priority > 0 ? NativeProbe.SCHED_FIFO : NativeProbe.SCHED_OTHER, priority, cpu, histogramMicros, true);
+                priority > 0 ? NativeProbe.SCHED_FIFO : NativeProbe.SCHED_OTHER, priority, cpu, histogramMicros, !noLockMemory);
         NativeHostSource source;
         try {
             source = NativeHostSource.start(settings);
@@ -114,7 +117,7 @@ final class JitterCommand implements Callable<Integer> {
             chart = file.toString();
         }
         Result r = new Result(intervalMicros, durationSeconds, NativeProbe.policyName(last.policy()), last.priority(), cpu,
-                source.probe().memoryLockErrno() == 0, source.problem(), s.samples(), s.overruns(), s.minMicros(),
+                !noLockMemory && source.probe().memoryLockErrno() == 0, source.problem(), s.samples(), s.overruns(), s.minMicros(),
                 s.avgMicros(), s.maxMicros(), s.p99Micros(), s.p999Micros(),
                 LatencyWindow.percentOfCycle(s.p99Micros(), intervalMicros),
                 LatencyWindow.percentOfCycle(s.maxMicros(), intervalMicros), last.overflow(), histogramMicros,

@@ -22,7 +22,8 @@ class CyclictestProcessTest {
     @Test
     void realCyclictestFeedsWindowsUntilClosed() throws Exception {
         Path binary = Cyclictest.ensureInstalled();
-        try (CyclictestProcess p = new CyclictestProcess(binary.toString(), 500, 0, -1).start()) {
+        CyclictestProcess p = new CyclictestProcess(binary.toString(), 500, 0, -1).start();
+        try {
             LatencyWindow w = new LatencyWindow();
             await(() -> {
                 p.drainInto(w);
@@ -35,6 +36,8 @@ class CyclictestProcessTest {
             p.close();
             await(() -> ProcessHandle.of(pid).map(h -> !h.isAlive()).orElse(true), 3_000);
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("child stopped").isFalse();
+        } finally {
+            p.close();
         }
     }
 
