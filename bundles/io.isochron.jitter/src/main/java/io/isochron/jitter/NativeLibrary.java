@@ -8,12 +8,16 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Loads libisochron-jitter.so. Inside OSGi the framework has extracted it (Bundle-NativeCode); in
  * unit tests it is a file in the class output; in the command-line jar it is a resource that has to
- * be copied to a file first — into {@code -Disochron.native.dir} when set, else the temp directory
- * (which must not be mounted noexec).
+ * be copied to a file first. Appliances often mount /tmp noexec, so several directories are tried:
+ * {@code -Disochron.native.dir}, the temp directory, $XDG_RUNTIME_DIR, ~/.cache/isochron.
  */
 final class NativeLibrary {
     static final String NAME = "isochron-jitter";
@@ -34,32 +38,53 @@ final class NativeLibrary {
             throw new UnsatisfiedLinkError("lib" + NAME + ".so is neither on the library path nor the resource " + RESOURCE
                     + " (this build supports Linux x86-64 only)");
         }
-        try {
-            if ("file".equals(url.getProtocol())) {
+        if ("file".equals(url.getProtocol())) {
+            try {
                 System.load(new File(url.toURI()).getAbsolutePath());
                 return;
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException(e);
             }
-            String configured = System.getProperty(DIR_PROPERTY);
-            Path dir = Files.createDirectories(Path.of(configured != null ? configured : System.getProperty("java.io.tmpdir")));
-            Path file = Files.createTempFile(dir, "lib" + NAME + "-", ".so");
+        }
+        List<String> failures = new ArrayList<>();
+        for (Path dir : candidates()) {
+            try {
+                loadCopy(url, dir);
+                return;
+            } catch (IOException | UnsatisfiedLinkError e) {
+                failures.add(dir + ": " + e.getMessage());
+            }
+        }
+        throw new UnsatisfiedLinkError("cannot load lib" + NAME + ".so from a copy in any of " + failures
+                + "; set -D" + DIR_PROPERTY + " to a writable directory not mounted noexec");
+    }
+
+    private static Set<Path> candidates() {
+        Set<Path> dirs = new LinkedHashSet<>();
+        String configured = System.getProperty(DIR_PROPERTY);
+        if (configured != null && !configured.isBlank()) {
+            dirs.add(Path.of(configured));
+        }
+        dirs.add(Path.of(System.getProperty("java.io.tmpdir")));
+        String runtime = System.getenv("XDG_RUNTIME_DIR");
+        if (runtime != null && !runtime.isBlank()) {
+            dirs.add(Path.of(runtime));
+        }
+        dirs.add(Path.of(System.getProperty("user.home"), ".cache", "isochron"));
+        return dirs;
+    }
+
+    private static void loadCopy(URL url, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Path file = Files.createTempFile(dir, "lib" + NAME + "-", ".so");
+        try {
             try (InputStream in = url.openStream()) {
                 Files.copy(in, file, StandardCopyOption.REPLACE_EXISTING);
             }
-            try {
-                System.load(file.toAbsolutePath().toString());
-            } catch (UnsatisfiedLinkError e) {
-                UnsatisfiedLinkError clear = new UnsatisfiedLinkError("cannot load " + file + " (" + e.getMessage()
-                        + "); if " + dir + " is mounted noexec, set -D" + DIR_PROPERTY + "=<an executable directory>");
-                clear.initCause(e);
-                throw clear;
-            } finally {
-                // The mapping stays valid after unlinking; nothing is left behind in the temp directory.
-                Files.deleteIfExists(file);
-            }
-        } catch (IOException | URISyntaxException e) {
-            UnsatisfiedLinkError clear = new UnsatisfiedLinkError("cannot unpack " + RESOURCE + ": " + e);
-            clear.initCause(e);
-            throw clear;
+            System.load(file.toAbsolutePath().toString());
+        } finally {
+            // The mapping stays valid after unlinking; nothing is left behind.
+            Files.deleteIfExists(file);
         }
     }
 }
