@@ -14,6 +14,8 @@ public final class LatencyChart {
     static final double RIGHT = 24;
     static final double TOP = 60;
     static final double BOTTOM = 56;
+    /** The y axis starts half a decade below 1, so that a bucket with one sample stands out from the empty ones. */
+    static final double BELOW_ONE = 0.5;
     private static final String FONT = "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\"";
 
     private LatencyChart() {}
@@ -54,7 +56,7 @@ public final class LatencyChart {
 
         // Horizontal grid: one line per decade of counts.
         for (int d = 0; d <= decades; d++) {
-            double y = TOP + plotH - plotH * d / decades;
+            double y = y(Math.pow(10, d), decades, plotH);
             b.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"#e2e2e2\"/>%n",
                     LEFT, y, LEFT + plotW, y));
             b.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>%n", LEFT - 6, y + 4,
@@ -78,7 +80,7 @@ public final class LatencyChart {
         // Step line over the buckets; an empty bucket sits on the axis (log of 0 has no place).
         StringBuilder path = new StringBuilder();
         for (int i = 0; i <= Math.min(last + 1, buckets - 1); i++) {
-            double y = histogram[i] <= 0 ? TOP + plotH : TOP + plotH - plotH * Math.log10(histogram[i]) / decades;
+            double y = y(histogram[i], decades, plotH);
             double x0 = LEFT + plotW * i / xMax;
             double x1 = LEFT + plotW * (i + 1) / xMax;
             path.append(path.length() == 0 ? String.format(Locale.ROOT, "M%.2f %.2f", x0, TOP + plotH) : "");
@@ -95,6 +97,12 @@ public final class LatencyChart {
                 + "%d above %d µs (not drawn)</text>%n", LEFT + plotW - 6, TOP + 16, total, overflow, buckets));
         b.append("</svg>\n");
         return b.toString();
+    }
+
+    /** Vertical position of a count; an empty bucket sits on the axis. */
+    static double y(double count, int decades, double plotH) {
+        double bottom = TOP + plotH;
+        return count <= 0 ? bottom : bottom - plotH * (Math.log10(count) + BELOW_ONE) / (decades + BELOW_ONE);
     }
 
     static int niceCeiling(int v) {

@@ -25,16 +25,19 @@ class LatencyChartTest {
         assertThat(svg).contains("host &lt;probe&gt;").contains("101013 samples, 2 above 100 µs (not drawn)")
                 .contains("10^5").doesNotContain("10^6");
 
-        // y of each bucket's step, bottom of the plot is TOP + plotH = 424; one decade is 364/5 px.
+        // y of each bucket's step: log scale from half a decade below 1 (bottom) to 10^5 (top).
         Matcher path = Pattern.compile("class=\"latency\" d=\"([^\"]+)\"").matcher(svg);
         assertThat(path.find()).isTrue();
         String d = path.group(1);
         double plotH = LatencyChart.HEIGHT - LatencyChart.TOP - LatencyChart.BOTTOM;
         double bottom = LatencyChart.TOP + plotH;
-        assertThat(d).contains(String.format(java.util.Locale.ROOT, "%.2f", bottom - plotH * 5 / 5))
-                .contains(String.format(java.util.Locale.ROOT, "%.2f", bottom - plotH * 3 / 5))
-                .contains(String.format(java.util.Locale.ROOT, "%.2f", bottom - plotH * 1 / 5));
-        // The single sample at 40 µs sits on the count-1 line (log 1 = 0), the axis.
+        double decade = plotH / 5.5;
+        assertThat(d).contains(String.format(java.util.Locale.ROOT, "L%.2f %.2f", LatencyChart.LEFT + 796.0 * 5 / 45, LatencyChart.TOP))
+                .contains(String.format(java.util.Locale.ROOT, "%.2f", bottom - decade * 3.5))
+                .contains(String.format(java.util.Locale.ROOT, "%.2f", bottom - decade * 1.5));
+        // The single sample at 40 µs stands half a decade above the empty buckets on the axis.
+        assertThat(d).contains(String.format(java.util.Locale.ROOT, "L%.2f %.2f", LatencyChart.LEFT + 796.0 * 40 / 45, bottom - decade * 0.5))
+                .contains(String.format(java.util.Locale.ROOT, "L%.2f %.2f", LatencyChart.LEFT + 796.0 * 39 / 45, bottom));
         assertThat(svg).as("x axis reaches past the last sample, to a round tick").contains(">45</text>").doesNotContain(">50</text>");
     }
 
