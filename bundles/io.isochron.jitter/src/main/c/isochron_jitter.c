@@ -9,7 +9,6 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -21,7 +20,6 @@
 
 #include "io_isochron_jitter_NativeProbe.h"
 
-#define PROBE_EXCEPTION "io/isochron/jitter/ProbeException"
 #define NSEC_PER_SEC 1000000000LL
 #define MIN_INTERVAL_NS 100000LL
 #define MAX_INTERVAL_NS 10000000LL
@@ -50,29 +48,9 @@ struct probe {
     pthread_t thread;
 };
 
-static void throw_errno(JNIEnv *env, int err, const char *call, const char *args) {
-    char text[128];
-    const char *description = strerror_r(err, text, sizeof text);
-    jclass cls = (*env)->FindClass(env, PROBE_EXCEPTION);
-    if (cls == NULL) {
-        return;
-    }
-    jmethodID ctor = (*env)->GetMethodID(env, cls, "<init>",
-            "(ILjava/lang/String;Ljava/lang/String;Ljava/lang/String;)V");
-    if (ctor == NULL) {
-        return;
-    }
-    jstring jdescription = (*env)->NewStringUTF(env, description);
-    jstring jcall = jdescription == NULL ? NULL : (*env)->NewStringUTF(env, call);
-    jstring jargs = jcall == NULL ? NULL : (*env)->NewStringUTF(env, args);
-    if (jargs == NULL) {
-        return;
-    }
-    jobject exception = (*env)->NewObject(env, cls, ctor, (jint) err, jdescription, jcall, jargs);
-    if (exception != NULL && !(*env)->ExceptionCheck(env)) {
-        (*env)->Throw(env, (jthrowable) exception);
-    }
-}
+/* Where start() reports a failure; Java turns it into a ProbeException (no exception is made here). */
+enum { ST_LOCK_ERRNO, ST_FAILED_CALL, ST_ERRNO, ST_LENGTH };
+enum { CALL_NONE, CALL_ARGUMENTS, CALL_ALLOCATION, CALL_PTHREAD_CREATE };
 
 static int64_t ts_ns(const struct timespec *t) {
     return (int64_t) t->tv_sec * NSEC_PER_SEC + t->tv_nsec;
@@ -145,37 +123,36 @@ static void *probe_loop(void *arg) {
 }
 
 /*
- * Starts the probe thread and returns its handle. policy is SCHED_FIFO or SCHED_OTHER; cpu < 0
- * leaves the affinity alone; lock asks for mlockall first (failure of that alone is reported
- * through lockError, not thrown, so a probe without locked memory still runs).
+ * Starts the probe thread and returns its handle, or 0 with status[ST_FAILED_CALL] and
+ * status[ST_ERRNO] set. policy is SCHED_FIFO or SCHED_OTHER; cpu < 0 leaves the affinity alone;
+ * lock asks for mlockall first (its errno alone does not stop the start: status[ST_LOCK_ERRNO]).
  */
 JNIEXPORT jlong JNICALL Java_io_isochron_jitter_NativeProbe_start(JNIEnv *env, jclass cls, jlong interval_ns,
-        jint policy, jint priority, jint cpu, jint buckets, jboolean lock, jintArray lock_error) {
+        jint policy, jint priority, jint cpu, jint buckets, jboolean lock, jintArray status) {
     (void) cls;
-    char args[160];
-    snprintf(args, sizeof args, "interval=%lldns, policy=%d, priority=%d, cpu=%d, buckets=%d",
-            (long long) interval_ns, (int) policy, (int) priority, (int) cpu, (int) buckets);
-    if (interval_ns < MIN_INTERVAL_NS || interval_ns > MAX_INTERVAL_NS || buckets < 1 || buckets > MAX_BUCKETS
-            || (policy != SCHED_FIFO && policy != SCHED_OTHER) || cpu >= CPU_SETSIZE) {
-        throw_errno(env, EINVAL, "probe_start", args);
+    jint st[ST_LENGTH] = { 0, CALL_NONE, 0 };
+    struct probe *p = NULL;
+    if ((*env)->GetArrayLength(env, status) < ST_LENGTH) {
         return 0;
     }
-    int lock_err = 0;
+    if (interval_ns < MIN_INTERVAL_NS || interval_ns > MAX_INTERVAL_NS || buckets < 1 || buckets > MAX_BUCKETS
+            || (policy != SCHED_FIFO && policy != SCHED_OTHER) || cpu >= CPU_SETSIZE) {
+        st[ST_FAILED_CALL] = CALL_ARGUMENTS;
+        st[ST_ERRNO] = EINVAL;
+        goto out;
+    }
     if (lock && mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
-        lock_err = errno;
+        st[ST_LOCK_ERRNO] = errno;
     }
-    if (lock_error != NULL && (*env)->GetArrayLength(env, lock_error) > 0) {
-        jint e = lock_err;
-        (*env)->SetIntArrayRegion(env, lock_error, 0, 1, &e);
-    }
-
-    struct probe *p = calloc(1, sizeof *p);
+    p = calloc(1, sizeof *p);
     int64_t *hist = calloc((size_t) buckets + 1, sizeof *hist);
     if (p == NULL || hist == NULL) {
         free(p);
         free(hist);
-        throw_errno(env, ENOMEM, "probe_start", args);
-        return 0;
+        p = NULL;
+        st[ST_FAILED_CALL] = CALL_ALLOCATION;
+        st[ST_ERRNO] = ENOMEM;
+        goto out;
     }
     p->hist = hist;
     p->buckets = buckets;
@@ -206,28 +183,37 @@ JNIEXPORT jlong JNICALL Java_io_isochron_jitter_NativeProbe_start(JNIEnv *env, j
     if (rc != 0) {
         free(hist);
         free(p);
-        throw_errno(env, rc, "pthread_create", args);
-        return 0;
+        p = NULL;
+        st[ST_FAILED_CALL] = CALL_PTHREAD_CREATE;
+        st[ST_ERRNO] = rc;
     }
+out:
+    (*env)->SetIntArrayRegion(env, status, 0, ST_LENGTH, st);
     return (jlong) (intptr_t) p;
 }
 
-/* Copies the counters and histogram into out (header + buckets + 1) as one consistent state. */
-JNIEXPORT void JNICALL Java_io_isochron_jitter_NativeProbe_snapshot(JNIEnv *env, jclass cls, jlong handle,
+/* The C library's text for an errno, for the Java exception. */
+JNIEXPORT jstring JNICALL Java_io_isochron_jitter_NativeProbe_strerror(JNIEnv *env, jclass cls, jint err) {
+    (void) cls;
+    char text[128];
+    return (*env)->NewStringUTF(env, strerror_r(err, text, sizeof text));
+}
+
+/*
+ * Copies the counters and histogram into out (header + buckets + 1) as one consistent state.
+ * Returns 0, or EINVAL for an array of the wrong length, ENOMEM without memory for the copy.
+ */
+JNIEXPORT jint JNICALL Java_io_isochron_jitter_NativeProbe_snapshot(JNIEnv *env, jclass cls, jlong handle,
         jlongArray out) {
     (void) cls;
     struct probe *p = (struct probe *) (intptr_t) handle;
     jsize length = (*env)->GetArrayLength(env, out);
     if (length != S_HEADER + p->buckets + 1) {
-        char args[64];
-        snprintf(args, sizeof args, "length=%d, expected=%d", (int) length, S_HEADER + p->buckets + 1);
-        throw_errno(env, EINVAL, "probe_snapshot", args);
-        return;
+        return EINVAL;
     }
     jlong *copy = malloc(sizeof(jlong) * (size_t) length);
     if (copy == NULL) {
-        throw_errno(env, ENOMEM, "probe_snapshot", "");
-        return;
+        return ENOMEM;
     }
     for (;;) {
         uint64_t before = atomic_load_explicit(&p->seq, memory_order_acquire);
@@ -254,6 +240,7 @@ JNIEXPORT void JNICALL Java_io_isochron_jitter_NativeProbe_snapshot(JNIEnv *env,
     copy[S_RUNNING] = atomic_load(&p->running);
     (*env)->SetLongArrayRegion(env, out, 0, length, copy);
     free(copy);
+    return 0;
 }
 
 /* Stops and joins the thread (at most one cycle, i.e. ≤ 10 ms) and frees the handle. */

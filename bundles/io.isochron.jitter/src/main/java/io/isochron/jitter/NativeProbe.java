@@ -87,10 +87,25 @@ public final class NativeProbe implements AutoCloseable {
      * @throws ProbeException when the kernel refuses the policy, priority or CPU (EPERM, EINVAL)
      */
     public static NativeProbe start(Settings s) throws ProbeException {
-        int[] lockError = new int[1];
-        long h = start(s.intervalMicros() * 1000, s.policy(), s.priority(), s.cpu(), s.histogramMicros(), s.lockMemory(),
-                lockError);
-        return new NativeProbe(s, h, lockError[0]);
+        long intervalNanos = s.intervalMicros() * 1000;
+        int[] status = new int[3];
+        long h = start(intervalNanos, s.policy(), s.priority(), s.cpu(), s.histogramMicros(), s.lockMemory(), status);
+        if (h == 0) {
+            throw startFailure(status, String.format(Locale.ROOT, "interval=%dns, policy=%s, priority=%d, cpu=%d, buckets=%d",
+                    intervalNanos, policyName(s.policy()), s.priority(), s.cpu(), s.histogramMicros()));
+        }
+        return new NativeProbe(s, h, status[0]);
+    }
+
+    /** What {@link #start(long, int, int, int, int, boolean, int[])} reported as {lock errno, failed call, errno}. */
+    static ProbeException startFailure(int[] status, String arguments) {
+        String call = switch (status[1]) {
+            case 1 -> "probe_start";
+            case 2 -> "calloc";
+            case 3 -> "pthread_create";
+            default -> "probe_start (status " + status[1] + ")";
+        };
+        return new ProbeException(status[2], strerror(status[2]), call, arguments);
     }
 
     public Settings settings() {
@@ -107,7 +122,10 @@ public final class NativeProbe implements AutoCloseable {
             throw new IllegalStateException("probe is closed");
         }
         long[] raw = new long[S_HEADER + settings.histogramMicros() + 1];
-        snapshot(handle, raw);
+        int err = snapshot(handle, raw);
+        if (err != 0) {
+            throw new ProbeException(err, strerror(err), "probe_snapshot", "length=" + raw.length);
+        }
         long[] hist = new long[settings.histogramMicros() + 1];
         System.arraycopy(raw, S_HEADER, hist, 0, hist.length);
         return new Snapshot(raw[S_COUNT], raw[S_SUM_NS], raw[S_MIN_NS], raw[S_MAX_NS], raw[S_OVERRUNS], hist,
@@ -132,10 +150,13 @@ public final class NativeProbe implements AutoCloseable {
     }
 
     // Package-private so that tests can hand the native side what the Java checks would refuse.
-    static native long start(long intervalNanos, int policy, int priority, int cpu, int buckets, boolean lock,
-            int[] lockError) throws ProbeException;
+    /** @return the handle, or 0 with {@code status} = {mlockall errno, failed call (1 arguments, 2 allocation, 3 pthread_create), errno} */
+    static native long start(long intervalNanos, int policy, int priority, int cpu, int buckets, boolean lock, int[] status);
 
-    static native void snapshot(long handle, long[] out) throws ProbeException;
+    /** @return 0, or the errno why no copy was made */
+    static native int snapshot(long handle, long[] out);
+
+    static native String strerror(int errno);
 
     static native void stop(long handle);
 }

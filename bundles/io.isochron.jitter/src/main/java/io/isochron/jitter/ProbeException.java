@@ -2,7 +2,7 @@ package io.isochron.jitter;
 
 /**
  * The kernel refused what the probe asked for (scheduling policy, priority, CPU, memory): which call,
- * with which arguments, and the errno. Thrown by the native library instead of crashing.
+ * with which arguments, and the errno, as the native library reported it (it never crashes the JVM).
  */
 public class ProbeException extends Exception {
     private static final long serialVersionUID = 1L;

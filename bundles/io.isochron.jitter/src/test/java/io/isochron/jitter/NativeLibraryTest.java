@@ -39,7 +39,7 @@ class NativeLibraryTest {
             Method start = probe.getDeclaredMethod("start", long.class, int.class, int.class, int.class, int.class,
                     boolean.class, int[].class);
             start.setAccessible(true);
-            long handle = (long) start.invoke(null, 1_000_000L, NativeProbe.SCHED_OTHER, 0, -1, 100, false, new int[1]);
+            long handle = (long) start.invoke(null, 1_000_000L, NativeProbe.SCHED_OTHER, 0, -1, 100, false, new int[3]);
             assertThat(handle).isNotZero();
             Method stop = probe.getDeclaredMethod("stop", long.class);
             stop.setAccessible(true);

@@ -81,16 +81,22 @@ class NativeProbeTest {
 
     @Test
     void nativeSideRefusesBadArgumentsWithErrnoInsteadOfCrashing() {
-        int[] lock = new int[1];
-        assertThatThrownBy(() -> NativeProbe.start(20_000_000L, NativeProbe.SCHED_FIFO, 80, -1, 100, false, lock))
-                .isInstanceOf(ProbeException.class).hasMessageContaining("EINVAL")
-                .satisfies(e -> assertThat(((ProbeException) e).errno()).isEqualTo(ProbeException.EINVAL));
-        assertThatThrownBy(() -> NativeProbe.start(1_000_000L, NativeProbe.SCHED_OTHER, 0, -1, 0, false, lock))
-                .isInstanceOf(ProbeException.class).hasMessageContaining("buckets=0");
+        int[] status = new int[3];
+        assertThat(NativeProbe.start(20_000_000L, NativeProbe.SCHED_FIFO, 80, -1, 100, false, status)).isZero();
+        assertThat(status).containsExactly(0, 1, ProbeException.EINVAL);
+        ProbeException e = NativeProbe.startFailure(status, "interval=20000000ns");
+        assertThat(e).hasMessage("probe_start(interval=20000000ns) failed: EINVAL (Invalid argument)");
+        assertThat(e.errno()).isEqualTo(ProbeException.EINVAL);
+        assertThat(NativeProbe.start(1_000_000L, NativeProbe.SCHED_OTHER, 0, -1, 0, false, status)).isZero();
+        assertThat(status[1]).as("refused by the argument check").isEqualTo(1);
+        assertThat(NativeProbe.start(1_000_000L, 5, 0, -1, 100, false, status)).isZero();
+        assertThat(status[2]).isEqualTo(ProbeException.EINVAL);
         // A CPU this machine does not have: the kernel refuses the affinity.
         int cpus = Runtime.getRuntime().availableProcessors();
         assertThatThrownBy(() -> NativeProbe.start(new NativeProbe.Settings(1000, NativeProbe.SCHED_OTHER, 0, cpus + 500, 100, false)))
-                .isInstanceOf(ProbeException.class).hasMessageContaining("pthread_create").hasMessageContaining("EINVAL");
+                .isInstanceOf(ProbeException.class)
+                .hasMessage("pthread_create(interval=1000000ns, policy=SCHED_OTHER, priority=0, cpu=" + (cpus + 500)
+                        + ", buckets=100) failed: EINVAL (Invalid argument)");
     }
 
     @Test
