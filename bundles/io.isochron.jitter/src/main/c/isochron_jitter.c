@@ -26,6 +26,8 @@
 #define MAX_BUCKETS 1000000
 /* Enough for clock_nanosleep and the bookkeeping; prefaulted so the loop never page-faults. */
 #define STACK_BYTES (256 * 1024)
+/* int64_t entries per 4 KiB page */
+#define PAGE_WORDS 512
 
 /* Layout of the snapshot array; mirrored by NativeProbe's constants. */
 enum {
@@ -63,7 +65,9 @@ static struct timespec ns_ts(int64_t ns) {
 
 static void prefault_stack(void) {
     volatile char buffer[STACK_BYTES / 2];
-    memset((char *) buffer, 0, sizeof buffer);
+    for (size_t i = 0; i < sizeof buffer; i += 4096) {
+        buffer[i] = 0;
+    }
 }
 
 static void *probe_loop(void *arg) {
@@ -141,8 +145,15 @@ JNIEXPORT jlong JNICALL Java_io_isochron_jitter_NativeProbe_start(JNIEnv *env, j
         st[ST_ERRNO] = EINVAL;
         goto out;
     }
-    if (lock && mlockall(MCL_CURRENT | MCL_FUTURE) != 0) {
-        st[ST_LOCK_ERRNO] = errno;
+    /*
+     * MCL_ONFAULT: in a JVM most committed memory (heap, code cache) is untouched; populating all
+     * of it, and every later JVM mapping inside mmap, costs RAM and long kernel sections. Pages the
+     * probe uses are touched before its first cycle, and from then on cannot be paged out.
+     */
+    if (lock && mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT) != 0) {
+        if (errno != EINVAL || mlockall(MCL_CURRENT | MCL_FUTURE) != 0) { /* EINVAL: kernel before 4.4 */
+            st[ST_LOCK_ERRNO] = errno;
+        }
     }
     p = calloc(1, sizeof *p);
     int64_t *hist = calloc((size_t) buckets + 1, sizeof *hist);
@@ -153,6 +164,11 @@ JNIEXPORT jlong JNICALL Java_io_isochron_jitter_NativeProbe_start(JNIEnv *env, j
         st[ST_FAILED_CALL] = CALL_ALLOCATION;
         st[ST_ERRNO] = ENOMEM;
         goto out;
+    }
+    /* calloc may hand out fresh zero pages that are not mapped yet: touch them now, not in a cycle
+     * (through volatile, as the compiler knows calloc's memory is zero and would drop a plain store). */
+    for (size_t i = 0; i < (size_t) buckets + 1; i += PAGE_WORDS) {
+        ((volatile int64_t *) hist)[i] = 0;
     }
     p->hist = hist;
     p->buckets = buckets;
