@@ -17,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 public abstract class Channel implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.isochron.channel");
     private static final long LISTENER_ERROR_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final long DROP_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final ChannelConfig config;
     private final ChannelListener listener;
@@ -29,6 +30,9 @@ public abstract class Channel implements AutoCloseable {
     private String stateDetail = "";
     private long listenerErrors;
     private long listenerErrorLogged = Long.MIN_VALUE;
+    private long dropLogged = Long.MIN_VALUE;
+    private long dropsNotLogged;
+    private boolean reopenNotLogged;
 
     protected Channel(ChannelConfig config, ChannelListener listener) {
         this.config = config;
@@ -164,15 +168,39 @@ public abstract class Channel implements AutoCloseable {
         state = next;
         stateDetail = detail;
         if (!sameState) {
-            Level level = next == ChannelState.UNAVAILABLE || next == ChannelState.CLOSED ? Level.WARNING : Level.INFO;
-            LOG.log(level, "channel " + config.name() + " " + next.name().toLowerCase(java.util.Locale.ROOT) + ": "
-                    + detail);
+            if (shouldLog(next)) {
+                Level level = next == ChannelState.UNAVAILABLE || next == ChannelState.CLOSED ? Level.WARNING : Level.INFO;
+                String more = next == ChannelState.CLOSED && dropsNotLogged > 0
+                        ? " (" + dropsNotLogged + " more drops since the last report)" : "";
+                if (next == ChannelState.CLOSED) {
+                    dropsNotLogged = 0;
+                }
+                LOG.log(level, "channel " + config.name() + " " + next.name().toLowerCase(java.util.Locale.ROOT) + ": "
+                        + detail + more);
+            }
             try {
                 listener.onState(this, next, detail);
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "channel " + config.name() + ": state listener failed: " + message(e), e);
             }
         }
+    }
+
+    /** A transport that keeps dropping right after it opens logs one drop (and reopen) a minute. */
+    private boolean shouldLog(ChannelState next) {
+        if (next == ChannelState.CLOSED) {
+            long now = System.nanoTime();
+            if (dropLogged != Long.MIN_VALUE && now - dropLogged < DROP_LOG_NANOS) {
+                dropsNotLogged++;
+                reopenNotLogged = true;
+                return false;
+            }
+            dropLogged = now;
+            reopenNotLogged = false;
+        } else if (next == ChannelState.OPEN && reopenNotLogged) {
+            return false;
+        }
+        return true;
     }
 
     private void pause(long millis) {

@@ -98,6 +98,48 @@ class UnixSocketChannelTest {
         }
     }
 
+    @Test
+    void aFlappingConnectionDoesNotFloodTheLog() throws Exception {
+        Path sock = dir.resolve("flap.sock");
+        Recorder rec = new Recorder();
+        java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.logging.Logger jul = java.util.logging.Logger.getLogger("io.isochron.channel");
+        java.util.logging.Handler h = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord r) {
+                if (r.getMessage().startsWith("channel flap ")) {
+                    logged.add(r.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        jul.addHandler(h);
+        try (ServerSocketChannel server = listen(sock);
+                Channel ch = new UnixSocketChannel(sock, ChannelConfig.of("flap", 1).withReconnect(1, 5), rec).start()) {
+            for (int i = 0; i < 20; i++) {
+                server.accept().close(); // QEMU-like peer that drops every connection at once
+            }
+            rec.awaitState(ChannelState.CLOSED);
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            while (ch.stats().connects() < 20 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(ch.stats().connects()).isGreaterThanOrEqualTo(20); // a connect waiting in the backlog counts too
+        } finally {
+            jul.removeHandler(h);
+        }
+        assertThat(rec.count(ChannelState.CLOSED)).isGreaterThanOrEqualTo(19);
+        // open, closed, stopped; the other 19 drops and reopens only counted
+        assertThat(logged).hasSizeLessThanOrEqualTo(4);
+    }
+
     private static void waitUntilRead(Channel ch, long bytes) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         while (ch.stats().bytes() < bytes && System.nanoTime() < deadline) {
