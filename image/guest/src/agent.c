@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -46,7 +47,7 @@ struct config {
 
 enum log_kind {
     LOG_PORT_OPEN, LOG_PORT_WRITE, LOG_PORT_STALL, LOG_PORT_TERMIOS, LOG_PROC, LOG_HINT,
-    LOG_TASKS, LOG_SAMPLES, LOG_RT, LOG_MLOCK, LOG_LATE, LOG_KINDS
+    LOG_TASKS, LOG_SAMPLES, LOG_FDS, LOG_RT, LOG_MLOCK, LOG_LATE, LOG_KINDS
 };
 static atomic_bool logged[LOG_KINDS];
 
@@ -264,11 +265,118 @@ static const struct sample *find(const struct table *t, uint32_t tid)
     return bsearch(&key, t->v, t->n, sizeof key, by_tid);
 }
 
+/* Open /proc files per task, kept between samples and re-read with pread: one system call per file
+ * instead of open, read and close, which is most of the agent's cost in a guest whose syscalls are
+ * slow (TCG). The descriptors pin the task, so a reused tid cannot be mistaken for it. */
+struct handle {
+    uint32_t tid, tgid;
+    int stat, sched, io; /* -1: not open */
+    bool kthread, seen;
+};
+
+static struct handle *handles;
+static size_t nhandles, caphandles;
+
+static void close_handle(struct handle *h)
+{
+    if (h->stat >= 0)
+        close(h->stat);
+    if (h->sched >= 0)
+        close(h->sched);
+    if (h->io >= 0)
+        close(h->io);
+    h->stat = h->sched = h->io = -1;
+}
+
+/* Binary search in the sorted prefix handles[0..n). */
+static struct handle *find_handle_in(uint32_t tid, size_t n)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (handles[mid].tid == tid)
+            return &handles[mid];
+        if (handles[mid].tid < tid)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static int by_handle_tid(const void *a, const void *b)
+{
+    uint32_t x = ((const struct handle *)a)->tid, y = ((const struct handle *)b)->tid;
+    return x < y ? -1 : x > y;
+}
+
+/* Reads a /proc file through a kept descriptor, opening it on first use. */
+static int read_kept(int *fd, uint32_t tgid, uint32_t tid, const char *name, char *buf, size_t cap)
+{
+    if (*fd < 0) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%u/task/%u/%s", tgid, tid, name);
+        *fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (*fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+            log_once(LOG_FDS, "out of file descriptors for kept /proc files; reading the rest by path");
+            return read_small(path, buf, cap);
+        }
+        if (*fd < 0)
+            return -1;
+    }
+    ssize_t n = pread(*fd, buf, cap - 1, 0);
+    if (n <= 0)
+        return -1; /* the task is gone (ESRCH) */
+    buf[n] = 0;
+    return (int)n;
+}
+
+static void sample_one(struct table *cur, struct handle *h, pid_t self)
+{
+    char buf[1024];
+    struct sample s = {.tid = h->tid, .tgid = h->tgid, .self = (pid_t)h->tgid == self};
+    unsigned flags;
+    h->seen = true;
+    if (read_kept(&h->stat, h->tgid, h->tid, "stat", buf, sizeof buf) < 0 || parse_stat(buf, &s, &flags) != 0) {
+        close_handle(h); /* vanished: normal */
+        return;
+    }
+    s.kthread = h->kthread = flags & PF_KTHREAD;
+    /* User tasks: schedstat has the run time in ns. Kernel threads are most of the tasks in a small
+     * guest and matter least: their utime+stime (10 ms ticks) saves two reads each. */
+    if (!s.kthread && !s.self) {
+        if (read_kept(&h->sched, h->tgid, h->tid, "schedstat", buf, sizeof buf) > 0)
+            s.cpu_ns = strtoull(buf, NULL, 10);
+        if (read_kept(&h->io, h->tgid, h->tid, "io", buf, sizeof buf) > 0)
+            parse_io(buf, &s);
+    }
+    if (!push(cur, &s))
+        log_once(LOG_PROC, "out of memory while sampling tasks");
+}
+
+static struct handle *add_handle(uint32_t tid, uint32_t tgid)
+{
+    if (nhandles == caphandles) {
+        size_t cap = caphandles ? caphandles * 2 : 256;
+        struct handle *v = realloc(handles, cap * sizeof *v);
+        if (!v)
+            return NULL;
+        handles = v;
+        caphandles = cap;
+    }
+    struct handle *h = &handles[nhandles++];
+    *h = (struct handle){.tid = tid, .tgid = tgid, .stat = -1, .sched = -1, .io = -1};
+    return h;
+}
+
 static void sample_tasks(struct table *cur)
 {
-    char path[96], buf[1024];
+    char path[64];
     pid_t self = getpid();
     cur->n = 0;
+    size_t known = nhandles; /* handles[0..known) are sorted; new ones are appended */
+    for (size_t i = 0; i < nhandles; i++)
+        handles[i].seen = false;
     DIR *proc = opendir("/proc");
     if (!proc) {
         log_once(LOG_PROC, "cannot read /proc (%s)", strerror(errno));
@@ -279,6 +387,11 @@ static void sample_tasks(struct table *cur)
         if (!isdigit((unsigned char)pe->d_name[0]))
             continue;
         uint32_t tgid = (uint32_t)strtoul(pe->d_name, NULL, 10);
+        struct handle *h = find_handle_in(tgid, known);
+        if (h && h->kthread && h->stat >= 0) { /* kernel threads never have a second thread */
+            sample_one(cur, h, self);
+            continue;
+        }
         snprintf(path, sizeof path, "/proc/%u/task", tgid);
         DIR *tasks = opendir(path);
         if (!tasks)
@@ -287,30 +400,32 @@ static void sample_tasks(struct table *cur)
         while ((te = readdir(tasks))) {
             if (!isdigit((unsigned char)te->d_name[0]))
                 continue;
-            struct sample s = {.tgid = tgid, .self = (pid_t)tgid == self};
-            s.tid = (uint32_t)strtoul(te->d_name, NULL, 10);
-            unsigned flags;
-            snprintf(path, sizeof path, "/proc/%u/task/%u/stat", tgid, s.tid);
-            if (read_small(path, buf, sizeof buf) < 0 || parse_stat(buf, &s, &flags) != 0)
-                continue; /* vanished between readdir and read: normal */
-            s.kthread = flags & PF_KTHREAD;
-            /* schedstat has the run time in ns; utime+stime (10 ms ticks) is the fallback */
-            snprintf(path, sizeof path, "/proc/%u/task/%u/schedstat", tgid, s.tid);
-            if (read_small(path, buf, sizeof buf) > 0)
-                s.cpu_ns = strtoull(buf, NULL, 10);
-            if (!s.kthread && !s.self) {
-                snprintf(path, sizeof path, "/proc/%u/task/%u/io", tgid, s.tid);
-                if (read_small(path, buf, sizeof buf) > 0)
-                    parse_io(buf, &s);
+            uint32_t tid = (uint32_t)strtoul(te->d_name, NULL, 10);
+            h = find_handle_in(tid, known);
+            if (!h || h->stat < 0) {
+                if (h)
+                    h->seen = true; /* a dead handle whose tid came back: replace it */
+                h = add_handle(tid, tgid);
+                if (!h) {
+                    log_once(LOG_PROC, "out of memory while sampling tasks");
+                    break;
+                }
             }
-            if (!push(cur, &s)) {
-                log_once(LOG_PROC, "out of memory while sampling tasks");
-                break;
-            }
+            sample_one(cur, h, self);
         }
         closedir(tasks);
     }
     closedir(proc);
+    /* drop the handles of tasks that are gone, then sort for the next round's lookups */
+    size_t k = 0;
+    for (size_t i = 0; i < nhandles; i++) {
+        if (handles[i].seen && handles[i].stat >= 0)
+            handles[k++] = handles[i];
+        else
+            close_handle(&handles[i]);
+    }
+    nhandles = k;
+    qsort(handles, nhandles, sizeof *handles, by_handle_tid);
     qsort(cur->v, cur->n, sizeof *cur->v, by_tid);
 }
 
@@ -359,6 +474,31 @@ static unsigned classify_fds(uint32_t tgid)
     return kinds;
 }
 
+/* Bytes moved by all network interfaces, from /proc/net/dev. Loopback bytes are counted once (each
+ * appears as sent and as received). */
+static uint64_t net_bytes(void)
+{
+    static char buf[8192];
+    if (read_small("/proc/net/dev", buf, sizeof buf) < 0)
+        return 0;
+    uint64_t total = 0;
+    for (char *line = strchr(buf, '\n'); line && (line = strchr(line + 1, '\n'));) {
+        char *colon = strchr(line, ':');
+        if (!colon)
+            break;
+        unsigned long long v[16] = {0};
+        if (sscanf(colon + 1, "%llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4],
+                   &v[5], &v[6], &v[7], &v[8]) != 9)
+            continue;
+        char *name = line + 1;
+        while (*name == ' ')
+            name++;
+        bool lo = strncmp(name, "lo:", 3) == 0;
+        total += lo ? v[8] : v[0] + v[8]; /* rx bytes is column 1, tx bytes column 9 */
+    }
+    return total;
+}
+
 /* ---- hints: /run/isochron/hint/<tid or pid> holds "CATEGORY PERCENT" ---- */
 
 static void read_hint(const char *dir, const struct sample *s, struct iso_task *t)
@@ -396,7 +536,7 @@ static uint64_t delta(uint64_t now, uint64_t before)
 
 /* Turns two consecutive samples into frame entries. Returns the number of entries. */
 static size_t summarise(const struct config *cfg, const struct table *prev, const struct table *cur,
-                        bool first, struct iso_task *out)
+                        bool first, uint64_t net, struct iso_task *out)
 {
     /* Which CPUs have more than one task in state R: on those /proc cannot tell the running task
      * from the waiting ones, so all of them are reported runnable. A CPU with exactly one R task is
@@ -411,6 +551,10 @@ static size_t summarise(const struct config *cfg, const struct table *prev, cons
     size_t n = 0;
     uint32_t fd_tgid = 0;
     unsigned fd_kinds = 0;
+    /* Network bytes that rchar/wchar did not show (send/recv and friends are not counted there) are
+     * shared among the tasks with sockets that ran, in proportion to their CPU time. */
+    uint64_t net_seen = 0, sock_cpu = 0;
+    static bool has_sock[ISO_MAX_TASKS];
     for (size_t i = 0; i < cur->n; i++) {
         const struct sample *s = &cur->v[i];
         if (s->self)
@@ -423,6 +567,7 @@ static size_t summarise(const struct config *cfg, const struct table *prev, cons
             p = first ? s : &zero; /* first round: baseline only; a new task: all it did is new */
         struct iso_task t = {.pid = s->tid, .hint = ISO_NO_HINT};
         t.cpu_us = sat32(delta(s->cpu_ns, p->cpu_ns) / 1000u);
+        bool sock = false;
         if (s->have_io) {
             uint64_t storage = delta(s->rbytes, p->rbytes) + delta(s->wbytes, p->wbytes);
             uint64_t chars = delta(s->rchar, p->rchar) + delta(s->wchar, p->wchar);
@@ -436,6 +581,15 @@ static size_t summarise(const struct config *cfg, const struct table *prev, cons
                         : fd_kinds & FD_SOCKET ? ISO_ETHERNET : -1;
                 if (k >= 0)
                     t.io[k] = sat32(chars - storage);
+                if (k == ISO_ETHERNET)
+                    net_seen += chars - storage;
+            }
+            if (net && t.cpu_us) {
+                if (fd_tgid != s->tgid) {
+                    fd_kinds = classify_fds(s->tgid);
+                    fd_tgid = s->tgid;
+                }
+                sock = fd_kinds & FD_SOCKET;
             }
         }
         bool moved = false;
@@ -456,8 +610,15 @@ static size_t summarise(const struct config *cfg, const struct table *prev, cons
         }
         if (!s->kthread)
             read_hint(cfg->hint_dir, s, &t);
+        has_sock[n] = sock;
+        if (sock)
+            sock_cpu += t.cpu_us;
         out[n++] = t;
     }
+    if (net > net_seen && sock_cpu)
+        for (size_t i = 0; i < n; i++)
+            if (has_sock[i])
+                out[i].io[ISO_ETHERNET] = sat32(out[i].io[ISO_ETHERNET] + (net - net_seen) * out[i].cpu_us / sock_cpu);
     return n;
 }
 
@@ -679,6 +840,11 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    struct rlimit rl; /* one kept descriptor per /proc file of every task */
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     read_small("/sys/class/tty/console/active", console_names, sizeof console_names);
     /* Page faults in the probe would show up as latency that the guest's load did not cause. */
     if (mlockall(MCL_CURRENT | MCL_FUTURE) != 0)
@@ -696,6 +862,7 @@ int main(int argc, char **argv)
     }
     int cur = 0;
     sample_tasks(&tabs[cur]);
+    uint64_t net_prev = net_bytes();
     bool first = true;
     uint32_t seq = 0;
     uint64_t interval = (uint64_t)cfg.interval_ms * 1000000u;
@@ -714,7 +881,9 @@ int main(int argc, char **argv)
         int prev = cur;
         cur ^= 1;
         sample_tasks(&tabs[cur]);
-        size_t n = summarise(&cfg, &tabs[prev], &tabs[cur], first, entries);
+        uint64_t net_now = net_bytes();
+        size_t n = summarise(&cfg, &tabs[prev], &tabs[cur], first, first ? 0 : delta(net_now, net_prev), entries);
+        net_prev = net_now;
         first = false;
         struct iso_header h = {.vm = cfg.vm, .seq = seq++, .timestamp_ns = now_ns()};
         struct iso_cycle cyc = {.cycle_us = cfg.cycle_us, .latency_us = lat};
