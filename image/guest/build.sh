@@ -47,20 +47,32 @@ kver=$(candidate "$kpkg")
 bver=$(candidate busybox-static)
 [[ -n $kver && $kver != "(none)" ]] || die "no version of $kpkg is available from the configured Debian sources"
 
-# fetch PACKAGE VERSION: prints the cached .deb, downloading it (never installing it) on first use
+# fetch PACKAGE VERSION: sets $fetched to the cached .deb, downloading it (never installing it) on
+# first use. Not run in a subshell, so that the restart below restarts the script.
 fetch() {
   local deb="$cache/debs/${1}_${2//:/%3a}_amd64.deb" tmp
   if [[ ! -s $deb ]]; then
     tmp=$(mktemp -d "$cache/dl.XXXXXX")
-    (cd "$tmp" && apt-get -qq -o APT::Sandbox::User=root download "$1=$2" >/dev/null) \
-      || { rm -rf "$tmp"; die "apt-get download $1=$2 failed"; }
+    if ! (cd "$tmp" && apt-get -qq -o APT::Sandbox::User=root download "$1=$2" >/dev/null); then
+      rm -rf "$tmp"
+      # Stale package lists name versions the archive no longer has (kernel security updates):
+      # refresh them once and start over with the versions they name now.
+      if [[ -z ${ISOCHRON_GUEST_REFRESHED:-} ]]; then
+        apt-get update -qq || die "apt-get update failed after apt-get download $1=$2 failed"
+        flock -u 9
+        ISOCHRON_GUEST_REFRESHED=1 exec "$here/build.sh" "$out"
+      fi
+      die "apt-get download $1=$2 failed"
+    fi
     mv "$tmp"/*.deb "$deb"
     rm -rf "$tmp"
   fi
-  echo "$deb"
+  fetched=$deb
 }
-kdeb=$(fetch "$kpkg" "$kver")
-bdeb=$(fetch busybox-static "$bver")
+fetch "$kpkg" "$kver"
+kdeb=$fetched
+fetch busybox-static "$bver"
+bdeb=$fetched
 
 # ---- kernel parts: vmlinuz, config and the virtio modules, extracted once per kernel version ----
 kdir="$cache/$kpkg-${kver//:/%3a}"
