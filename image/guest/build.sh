@@ -115,8 +115,8 @@ trap 'rm -rf "$work"' EXIT
 root="$work/root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,etc,proc,sys,dev,run,tmp,root}
 cflags=(-static -O2 -Wall -Wextra -Werror -s -pthread "-ffile-prefix-map=$here=.")
-gcc "${cflags[@]}" -o "$root/usr/bin/isochron-agent" "$here/src/agent.c" "$here/src/proto.c"
-gcc "${cflags[@]}" -o "$root/usr/bin/isochron-load" "$here/src/load.c" "$here/src/proto.c"
+gcc "${cflags[@]}" -o "$root/usr/bin/isochron-agent" "$here/src/agent.c" "$here/src/proto.c" "$here/src/port.c"
+gcc "${cflags[@]}" -o "$root/usr/bin/isochron-load" "$here/src/load.c" "$here/src/proto.c" "$here/src/port.c"
 "$root/usr/bin/isochron-agent" --selftest >/dev/null || die "isochron-agent --selftest failed"
 
 # ---- initramfs tree ----

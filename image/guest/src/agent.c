@@ -3,6 +3,7 @@
  * one frame (docs/protocol.md v1) to the channel port. It runs as long as the guest does: transient
  * errors are logged once per kind and retried, never fatal. */
 #define _GNU_SOURCE
+#include "port.h"
 #include "proto.h"
 
 #include <ctype.h>
@@ -10,7 +11,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -26,7 +26,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -63,13 +62,6 @@ static void log_once(enum log_kind kind, const char *fmt, ...)
     fprintf(stderr, "isochron-agent: %s (further messages of this kind suppressed)\n", line);
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * NS_PER_SEC + (uint64_t)ts.tv_nsec;
-}
-
 static struct timespec to_timespec(uint64_t ns)
 {
     struct timespec ts = {(time_t)(ns / NS_PER_SEC), (long)(ns % NS_PER_SEC)};
@@ -86,12 +78,12 @@ static atomic_uint ring_head, ring_tail, probe_overruns, ring_dropped;
 static void *probe_main(void *arg)
 {
     uint64_t cycle = (uint64_t)((const struct config *)arg)->cycle_us * 1000u;
-    uint64_t expected = now_ns() + cycle;
+    uint64_t expected = iso_now_ns() + cycle;
     for (;;) {
         struct timespec ts = to_timespec(expected);
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
             ;
-        uint64_t t = now_ns();
+        uint64_t t = iso_now_ns();
         uint64_t lat_us = t > expected ? (t - expected) / 1000u : 0;
         unsigned head = atomic_load_explicit(&ring_head, memory_order_relaxed);
         if (head - atomic_load_explicit(&ring_tail, memory_order_acquire) < RING_SIZE) {
@@ -641,22 +633,14 @@ static void port_open(const struct config *cfg)
             close(fd);
         return;
     }
-    int fd = open(cfg->port, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_APPEND | O_CLOEXEC);
+    int raw_failed;
+    int fd = iso_port_open(cfg->port, &raw_failed);
     if (fd < 0) {
         log_once(LOG_PORT_OPEN, "cannot open port %s (%s); retrying every interval", cfg->port, strerror(errno));
         return;
     }
-    if (isatty(fd)) {
-        /* raw: no newline translation or echo may touch the binary frames */
-        struct termios tio;
-        if (tcgetattr(fd, &tio) == 0) {
-            cfmakeraw(&tio);
-            tio.c_cflag |= CLOCAL;
-            cfsetspeed(&tio, B115200);
-            if (tcsetattr(fd, TCSANOW, &tio) != 0)
-                log_once(LOG_PORT_TERMIOS, "cannot set %s raw (%s)", cfg->port, strerror(errno));
-        }
-    }
+    if (raw_failed)
+        log_once(LOG_PORT_TERMIOS, "cannot set %s raw (%s)", cfg->port, strerror(errno));
     port_fd = fd;
 }
 
@@ -668,29 +652,13 @@ static void port_write(const struct config *cfg, const uint8_t *buf, size_t len)
         return;
     /* A port nobody drains must not stall sampling: wait at most half an interval, then drop the
      * rest of the frame (the host resynchronises on the next magic). */
-    uint64_t deadline = now_ns() + (uint64_t)cfg->interval_ms * 500000u;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(port_fd, buf + off, len - off);
-        if (n > 0) {
-            off += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && errno == EAGAIN) {
-            uint64_t t = now_ns();
-            struct pollfd pfd = {.fd = port_fd, .events = POLLOUT};
-            if (t >= deadline || poll(&pfd, 1, (int)((deadline - t) / 1000000u) + 1) == 0) {
-                log_once(LOG_PORT_STALL, "port %s does not take data; dropping what does not fit", cfg->port);
-                return;
-            }
-            continue;
-        }
-        log_once(LOG_PORT_WRITE, "write to %s failed (%s); reopening", cfg->port, n < 0 ? strerror(errno) : "no progress");
+    int rc = iso_port_write(port_fd, buf, len, iso_now_ns() + (uint64_t)cfg->interval_ms * 500000u);
+    if (rc > 0) {
+        log_once(LOG_PORT_STALL, "port %s does not take data; dropping what does not fit", cfg->port);
+    } else if (rc < 0) {
+        log_once(LOG_PORT_WRITE, "write to %s failed (%s); reopening", cfg->port, strerror(errno));
         close(port_fd);
         port_fd = -1;
-        return;
     }
 }
 
@@ -866,13 +834,13 @@ int main(int argc, char **argv)
     bool first = true;
     uint32_t seq = 0;
     uint64_t interval = (uint64_t)cfg.interval_ms * 1000000u;
-    uint64_t next = now_ns();
+    uint64_t next = iso_now_ns();
     for (long sent = 0; cfg.frames == 0 || sent < cfg.frames; sent++) {
         next += interval;
         struct timespec ts = to_timespec(next);
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) == EINTR)
             ;
-        uint64_t t = now_ns();
+        uint64_t t = iso_now_ns();
         if (t > next + interval) { /* fell behind (guest paused, host overloaded): do not burst */
             log_once(LOG_LATE, "sampling fell behind by %llu ms; skipping the missed intervals",
                      (unsigned long long)((t - next) / 1000000u));
@@ -885,7 +853,7 @@ int main(int argc, char **argv)
         size_t n = summarise(&cfg, &tabs[prev], &tabs[cur], first, first ? 0 : delta(net_now, net_prev), entries);
         net_prev = net_now;
         first = false;
-        struct iso_header h = {.vm = cfg.vm, .seq = seq++, .timestamp_ns = now_ns()};
+        struct iso_header h = {.vm = cfg.vm, .seq = seq++, .timestamp_ns = iso_now_ns()};
         struct iso_cycle cyc = {.cycle_us = cfg.cycle_us, .latency_us = lat};
         if (cfg.cycle_us)
             cyc.count = take_samples(lat, &cyc.overruns);

@@ -3,6 +3,7 @@
  * busy. The work is real: RAM streams a buffer larger than the caches, STORAGE does direct I/O on a
  * block device, ETHERNET moves bytes over TCP loopback, BUS writes to a serial port. */
 #define _GNU_SOURCE
+#include "port.h"
 #include "proto.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -19,7 +19,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,13 +38,6 @@ struct opts {
 
 static struct opts o = {.hint_dir = "/run/isochron/hint", .duty = 50, .period_ms = 100, .size_mb = 64, .block_kb = 256};
 static char hint_path[PATH_MAX];
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 static void sleep_until(uint64_t t)
 {
@@ -228,37 +220,18 @@ static void work_ethernet(void)
 
 static int open_port(void)
 {
-    int fd = open(o.device, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+    int raw_failed;
+    int fd = iso_port_open(o.device, &raw_failed);
     if (fd < 0)
         die("cannot open port %s (%s)", o.device);
-    struct termios tio;
-    if (tcgetattr(fd, &tio) == 0) {
-        cfmakeraw(&tio);
-        tio.c_cflag |= CLOCAL;
-        cfsetspeed(&tio, B115200);
-        tcsetattr(fd, TCSANOW, &tio);
-    }
     return fd;
 }
 
-/* Writes what the port takes until the deadline; a full port is waited for, not spun on. */
+/* What the port does not take by the end of the on-time is dropped: the duty cycle wins. */
 static void write_port(int fd, const uint8_t *buf, size_t len, uint64_t deadline)
 {
-    size_t off = 0;
-    while (off < len) {
-        ssize_t n = write(fd, buf + off, len - off);
-        if (n > 0) {
-            off += (size_t)n;
-            continue;
-        }
-        if (n < 0 && errno != EAGAIN && errno != EINTR)
-            die("write to %s failed (%s)", o.device);
-        uint64_t t = now_ns();
-        if (t >= deadline)
-            return;
-        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
-        poll(&pfd, 1, (int)((deadline - t) / NS_PER_MS) + 1);
-    }
+    if (iso_port_write(fd, buf, len, deadline) < 0)
+        die("write to %s failed (%s)", o.device);
 }
 
 static uint64_t on_deadline;
@@ -281,7 +254,7 @@ static void work_garbage(void)
     struct iso_task t = {.pid = 1, .state = ISO_RUNNING, .hint = ISO_NO_HINT, .cpu_us = 1000};
     uint16_t lat[4] = {5, 6, 7, 8};
     struct iso_cycle c = {.cycle_us = 1000, .count = 4, .latency_us = lat};
-    struct iso_header h = {.vm = o.vm, .seq = seq++, .timestamp_ns = now_ns()};
+    struct iso_header h = {.vm = o.vm, .seq = seq++, .timestamp_ns = iso_now_ns()};
     size_t len = iso_encode(f, sizeof f - 64, &h, &t, 1, &c);
     size_t body = len - 4;
     bool fix_crc = true;
@@ -382,7 +355,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "isochron-load: --mode is required (one of %s)\n", MODES);
         return 2;
     }
-    rng ^= (uint64_t)getpid() << 32 | (uint64_t)now_ns();
+    rng ^= (uint64_t)getpid() << 32 | (uint64_t)iso_now_ns();
     void (*work)(void) = NULL;
     const char *m = o.mode;
     if (strcmp(m, "cpu") == 0) {
@@ -422,11 +395,11 @@ int main(int argc, char **argv)
         write_hint(o.hint);
 
     uint64_t period = o.period_ms * NS_PER_MS, on = period * o.duty / 100;
-    uint64_t start = now_ns(), end = o.duration_s ? start + o.duration_s * 1000000000ull : UINT64_MAX;
+    uint64_t start = iso_now_ns(), end = o.duration_s ? start + o.duration_s * 1000000000ull : UINT64_MAX;
     for (uint64_t p = start; p < end; p += period) {
         on_deadline = p + on;
         if (work)
-            while (now_ns() < on_deadline)
+            while (iso_now_ns() < on_deadline)
                 work();
         sleep_until(p + period);
     }
