@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Boots one test guest built by build.sh under QEMU, in the foreground (stop it with SIGTERM or QMP
-# "quit"). The channel is the guest's second serial port (/dev/ttyS1); with the default pty, QEMU
-# prints "char device redirected to /dev/pts/N (label pv0)" on stderr and QMP query-chardev tells it
-# too. See docs/guest.md.
+# "quit"). The channel is the guest's second serial port (/dev/ttyS1); with the default pty, QMP
+# query-chardev names its host end (label pv0), and QEMU prints "char device redirected to
+# /dev/pts/N (label pv0)" on stdout (mixed with the console when that is stdio). See docs/guest.md.
 set -euo pipefail
 
 usage() {
@@ -52,6 +52,18 @@ done
 [[ $load =~ ^(cpu|ram|cache|storage|ethernet|bus|garbage|idle|none)(,(cpu|ram|cache|storage|ethernet|bus|garbage|idle|none))*$ ]] \
   || die "--load must be a comma-separated list of cpu, ram, cache, storage, ethernet, bus, garbage, idle, none; got '$load'"
 name=${name:-g$vm}
+# in_range OPTION VALUE LO HI: the guest would only find out on its console, so check here
+in_range() {
+  [[ $2 =~ ^[0-9]+$ ]] && (($2 >= $3 && $2 <= $4)) || die "$1 must be a whole number in $3..$4, got '$2'"
+}
+in_range --mem "$mem" 64 65536
+in_range --smp "$smp" 1 64
+[[ -z $interval ]] || in_range --interval-ms "$interval" 10 60000
+[[ -z $duty ]] || in_range --duty "$duty" 1 100
+if [[ -n $cycle && $cycle != 0 ]]; then in_range --cycle-us "$cycle" 100 10000000; fi
+if ((${cycle:-1000} > 0 && ${interval:-100} * 1000 / ${cycle:-1000} > 4096)); then
+  die "--cycle-us ${cycle:-1000} is too short for --interval-ms ${interval:-100}: a frame holds at most 4096 cycles"
+fi
 
 # Whether KVM boots this guest: /dev/kvm can be there and still not run it (a nested hypervisor
 # where the kernel never gets past its decompressor), so the first auto boot tries a probe guest
