@@ -7,7 +7,7 @@ set -euo pipefail
 
 usage() {
   cat <<'EOF'
-usage: boot.sh --image DIR [--vm ID] [--load MODES] [--name NAME] [--accel auto|kvm|tcg]
+usage: boot.sh --image DIR [--vm ID] [--load MODES] [--name NAME] [--accel auto|kvm|tcg] [--kernel auto|vmlinuz|vmlinux]
                [--channel pty|unix:PATH|file:PATH] [--console stdio|file:PATH] [--qmp PATH]
                [--disk PATH] [--mem MB] [--smp N] [--interval-ms N] [--cycle-us N] [--duty PERCENT]
                [--append "EXTRA KERNEL ARGS"] [--dry-run]
@@ -16,7 +16,7 @@ EOF
 }
 die() { echo "boot.sh: $*" >&2; exit 2; }
 
-image= vm=1 load=none name= accel=auto channel=pty console=stdio qmp= disk= mem=256 smp=2
+image= vm=1 load=none name= accel=auto kernel=auto channel=pty console=stdio qmp= disk= mem=256 smp=2
 interval= cycle= duty= extra= dry=
 while (($#)); do
   opt=$1
@@ -31,6 +31,7 @@ while (($#)); do
     --load) load=$2 ;;
     --name) name=$2 ;;
     --accel) accel=$2 ;;
+    --kernel) kernel=$2 ;;
     --channel) channel=$2 ;;
     --console) console=$2 ;;
     --qmp) qmp=$2 ;;
@@ -97,6 +98,14 @@ case $accel in
   *) die "--accel must be auto, kvm or tcg, got '$accel'" ;;
 esac
 
+# Under TCG the uncompressed kernel's PVH entry skips the emulated real-mode setup and decompressor
+# (about 2.5 s instead of 15 s to /init); under KVM the usual bzImage path costs nothing.
+case $kernel in
+  auto) if [[ ${accel_args[*]} == *tcg* && -f $image/vmlinux ]]; then kernel=vmlinux; else kernel=vmlinuz; fi ;;
+  vmlinuz|vmlinux) [[ -f $image/$kernel ]] || die "$image has no $kernel; run image/guest/build.sh $image" ;;
+  *) die "--kernel must be auto, vmlinuz or vmlinux, got '$kernel'" ;;
+esac
+
 case $channel in
   pty) chan_args=(-chardev pty,id=pv0) ;;
   unix:?*) chan_args=(-chardev "socket,id=pv0,path=${channel#unix:},server=on,wait=off") ;;
@@ -126,7 +135,7 @@ fi
 
 cmd=(qemu-system-x86_64 -name "$name,debug-threads=on" "${accel_args[@]}" -m "$mem" -smp "$smp"
   -nodefaults -display none -monitor none -no-reboot
-  -kernel "$image/vmlinuz" -initrd "$image/initramfs.cpio.gz" -append "$append"
+  -kernel "$image/$kernel" -initrd "$image/initramfs.cpio.gz" -append "$append"
   -serial "$console" "${chan_args[@]}" -serial chardev:pv0 -serial null "${disk_args[@]}")
 [[ -n $qmp ]] && cmd+=(-qmp "unix:$qmp,server=on,wait=off")
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Builds the test guest: OUTDIR/vmlinuz (Debian's linux-image-*-amd64) and OUTDIR/initramfs.cpio.gz
-# (Debian's busybox-static, the virtio modules that kernel needs, isochron-agent, isochron-load and
-# /init). Same sources and package versions give the same bytes. See docs/guest.md.
+# Builds the test guest: OUTDIR/vmlinuz (Debian's linux-image-*-amd64), OUTDIR/vmlinux (the same
+# kernel uncompressed, for a PVH boot) and OUTDIR/initramfs.cpio.gz (Debian's busybox-static, the
+# virtio modules that kernel needs, isochron-agent, isochron-load and /init). Same sources and
+# package versions give the same bytes. See docs/guest.md.
 #
 #   image/guest/build.sh OUTDIR
 #
@@ -11,7 +12,7 @@
 set -euo pipefail
 
 die() { echo "build.sh: $*" >&2; exit 2; }
-[[ $# -eq 1 && $1 != -* ]] || die "usage: build.sh OUTDIR (writes OUTDIR/vmlinuz and OUTDIR/initramfs.cpio.gz)"
+[[ $# -eq 1 && $1 != -* ]] || die "usage: build.sh OUTDIR (writes OUTDIR/vmlinuz, vmlinux and initramfs.cpio.gz)"
 started=$(date +%s%N)
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 mkdir -p "$1" || die "cannot create output directory $1"
@@ -81,6 +82,14 @@ if [[ ! -e $kdir/done ]]; then
   dpkg-deb --fsys-tarfile "$kdeb" | tar -x -C "$kdir/x" --wildcards './boot/vmlinuz-*' './boot/config-*' \
     './lib/modules/*/kernel/drivers/virtio/*' './lib/modules/*/kernel/drivers/block/virtio_blk.ko' \
     './lib/modules/*/kernel/drivers/char/virtio_console.ko'
+  # The uncompressed kernel boots through its PVH entry point: under TCG that skips the emulated
+  # real-mode setup and decompressor, 2.5 s instead of 15 s to /init.
+  vz=$(echo "$kdir"/x/boot/vmlinuz-*)
+  off=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$vz" | head -1 | cut -d: -f1)
+  [[ -n $off ]] || die "$vz holds no xz-compressed kernel (the PVH vmlinux needs one)"
+  # (xz stops at the end of the stream; tail's SIGPIPE then must not fail the build)
+  xz -dc --single-stream < <(tail -c +$((off + 1)) "$vz") >"$kdir/vmlinux"
+  [[ $(head -c 4 "$kdir/vmlinux" | od -An -c | tr -d ' ') == 177ELF ]] || die "no ELF kernel inside $vz"
   touch "$kdir/done"
 fi
 config=$(echo "$kdir"/x/boot/config-*)
@@ -141,15 +150,17 @@ find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
 (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z \
   | cpio --null --create --format=newc --reproducible --owner=0:0 --quiet) | gzip -9 -n >"$work/initramfs.cpio.gz"
 cp "$(echo "$kdir"/x/boot/vmlinuz-*)" "$work/vmlinuz"
+cp "$kdir/vmlinux" "$work/vmlinux"
 
 rm -f "$out/kvm-probe" # boot.sh's verdict on KVM belongs to the previous kernel
 mv -f "$work/vmlinuz" "$out/vmlinuz"
+mv -f "$work/vmlinux" "$out/vmlinux"
 mv -f "$work/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
 {
   cat "$root/etc/isochron-guest"
   echo "SOURCE_DATE_EPOCH $SOURCE_DATE_EPOCH"
-  (cd "$out" && sha256sum vmlinuz initramfs.cpio.gz)
+  (cd "$out" && sha256sum vmlinuz vmlinux initramfs.cpio.gz)
 } >"$out/manifest.txt"
 ms=$((($(date +%s%N) - started) / 1000000))
-printf 'build.sh: %s/vmlinuz and initramfs.cpio.gz (%s %s, busybox-static %s) in %d.%d s\n' \
+printf 'build.sh: %s/vmlinuz, vmlinux and initramfs.cpio.gz (%s %s, busybox-static %s) in %d.%d s\n' \
   "$out" "$kpkg" "$kver" "$bver" $((ms / 1000)) $((ms % 1000 / 100))
