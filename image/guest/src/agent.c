@@ -587,6 +587,7 @@ static size_t summarise(const struct config *cfg, const struct table *prev, cons
         bool moved = false;
         for (int k = 0; k < ISO_COMPONENTS; k++)
             moved |= t.io[k] != 0;
+        t.vcpu = s->cpu >= 0 && s->cpu < 256 ? (uint8_t)s->cpu : 0;
         switch (s->state) {
         case 'R':
             t.state = s->cpu >= 0 && s->cpu < MAX_CPUS && r_per_cpu[s->cpu] == 1 ? ISO_RUNNING : ISO_RUNNABLE;

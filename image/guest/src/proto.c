@@ -80,7 +80,7 @@ size_t iso_encode(uint8_t *buf, size_t cap, const struct iso_header *h, const st
         p[4] = t->state;
         p[5] = t->hint;
         p[6] = t->hint == ISO_NO_HINT ? 0 : t->hint_percent;
-        p[7] = 0;
+        p[7] = t->vcpu;
         iso_put32(p + 8, t->cpu_us);
         for (int k = 0; k < ISO_COMPONENTS; k++)
             iso_put32(p + 12 + 4 * k, t->io[k]);

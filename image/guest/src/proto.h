@@ -31,6 +31,7 @@ struct iso_task {
     uint8_t state;
     uint8_t hint;         /* enum iso_category or ISO_NO_HINT */
     uint8_t hint_percent; /* 0..100, 0 without a hint */
+    uint8_t vcpu;         /* the guest CPU the task last ran on (/proc/<pid>/stat field 39) */
     uint32_t cpu_us;
     uint32_t io[ISO_COMPONENTS];
 };

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 /**
  * The built image launched as the service manager would: a separate process, no console,
@@ -68,8 +69,30 @@ final class Appliance implements AutoCloseable {
         return process.exitValue();
     }
 
-    String output() throws IOException {
-        return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no output)";
+    /** Polls {@code condition} every 50 ms; fails with the appliance's log after {@code seconds}. */
+    void await(BooleanSupplier condition, long seconds, String what) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + seconds + " s waiting for " + what + "; appliance log:\n"
+                        + output());
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** Sends one line to the Gogo console (launched with --shell). */
+    void shell(String command) throws IOException {
+        process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    String output() {
+        try {
+            return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "(no output)";
+        } catch (IOException e) {
+            return "(log unreadable: " + e.getMessage() + ")";
+        }
     }
 
     @Override

@@ -299,6 +299,24 @@ final class KvmBridge implements HypervisorBridge {
         return ticks;
     }
 
+    /**
+     * One line about vCPU {@code index} of {@code vm} for the shell: its thread, the category the
+     * bridge classified it into, where it runs or waits, and the affinity applied. Read without
+     * locking while the tick runs, so it may mix two rounds.
+     */
+    String describe(Vm vm, int index) {
+        for (int id = 0; id < vmOf.length; id++) {
+            if (vmOf[id] == vm && indexInVm[id] == index) {
+                String where = runningOn[id] >= 0 ? "running on pCPU " + runningOn[id]
+                        : queuedOn[id] >= 0 ? "queued on pCPU " + queuedOn[id] : "idle";
+                return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + tid[id] + "  " + category[id] + "  "
+                        + where + "  affinity " + (applied[id].isEmpty() ? "unchanged" : applied[id]);
+            }
+        }
+        return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + vm.vcpus.get(index).threadId()
+                + "  (not attached to a scheduler)";
+    }
+
     long appliedCount() {
         return placementsApplied;
     }

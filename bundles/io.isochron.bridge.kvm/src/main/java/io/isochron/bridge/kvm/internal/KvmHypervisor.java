@@ -55,7 +55,8 @@ import org.osgi.service.metatype.annotations.Designate;
  */
 @Designate(ocd = KvmBridgeConfig.class)
 @Component(configurationPid = KvmHypervisor.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true,
-        service = {})
+        service = KvmHypervisor.class,
+        property = {"osgi.command.scope=isochron", "osgi.command.function=guests"})
 public class KvmHypervisor {
     static final String PID = "io.isochron.bridge.kvm";
     private static final System.Logger LOG = System.getLogger(PID);
@@ -266,13 +267,38 @@ public class KvmHypervisor {
         }
     }
 
-    /** The guests currently scheduled, for the shell. */
-    synchronized List<Vm> guests() {
-        return List.copyOf(vms.values());
-    }
-
-    synchronized KvmBridge bridge() {
-        return bridge;
+    /**
+     * Gogo command {@code isochron:guests}: every guest with its QEMU process, vCPU threads (category,
+     * placement, applied affinity), channel counters and its other host threads with their CPU time.
+     */
+    public synchronized String guests() {
+        if (settings == null) {
+            return "KVM bridge not configured (see the log for the rejected configuration)";
+        }
+        if (vms.isEmpty()) {
+            return "no guests (watching " + (settings.directory() == null ? "no directory" : settings.directory() + "/*.qmp")
+                    + (settings.sockets().isEmpty() ? "" : " and " + settings.sockets().values()) + ")";
+        }
+        StringBuilder b = new StringBuilder();
+        for (Vm vm : vms.values()) {
+            b.append(vm.name).append("  QEMU pid ").append(vm.qemuPid).append("  QMP ").append(vm.qmpSocket).append('\n');
+            for (int i = 0; i < vm.vcpus.size(); i++) {
+                b.append("  ").append(bridge == null ? "vcpu" + i : bridge.describe(vm, i)).append('\n');
+            }
+            var channel = vm.channel();
+            b.append("  channel ").append(channel == null ? "none" : channel.endpoint() + " " + channel.state() + "  "
+                    + channel.stats()).append('\n');
+            VmThreads threads = new VmThreadDiscovery(proc).discover(vm.qemuPid, vm.vcpus, List.of());
+            for (HostThread t : threads.threads()) {
+                if (t.role() != ThreadRole.VCPU) {
+                    b.append("  host thread ").append(t.tid()).append(' ').append(t.comm()).append(" (")
+                            .append(t.role().name().toLowerCase()).append(")  CPU ")
+                            .append(t.schedStat() == null ? "?" : String.format("%.3f s", t.schedStat().runNanos() / 1e9))
+                            .append('\n');
+                }
+            }
+        }
+        return b.toString().stripTrailing();
     }
 
     private static BitSet onlineCpus() {
