@@ -292,6 +292,11 @@ public final class DurableQueue implements AutoCloseable {
         return dropped;
     }
 
+    /** Whether every append and acknowledgement is forced to the device. */
+    public boolean forcesWrites() {
+        return sync;
+    }
+
     /** Records found torn or corrupt when opening, since the buffer was created. */
     public synchronized long corrupted() {
         return corrupted;

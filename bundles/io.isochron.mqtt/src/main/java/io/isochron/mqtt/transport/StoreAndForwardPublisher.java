@@ -15,7 +15,6 @@ import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
 import org.eclipse.paho.client.mqttv3.MqttAsyncClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.persist.MqttDefaultFilePersistence;
 
 /**
  * Publishes through a {@link DurableQueue}: every message is stored first and sent by one sender
@@ -292,7 +291,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
 
     private void connect() throws MqttException {
         MqttAsyncClient c = new MqttAsyncClient(settings.serverUri(), settings.clientId(),
-                new MqttDefaultFilePersistence(sessionStore.toString()));
+                new SessionStore(sessionStore, queue.forcesWrites()));
         MqttConnectOptions o = new MqttConnectOptions();
         o.setCleanSession(false);
         o.setAutomaticReconnect(false);

@@ -7,28 +7,20 @@ import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
 import io.isochron.mqtt.transport.Mosquitto;
+import io.isochron.mqtt.transport.SparkplugHost;
+import io.isochron.mqtt.transport.SparkplugHost.Received;
 import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
-import org.eclipse.paho.client.mqttv3.MqttClient;
-import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
-import org.eclipse.paho.client.mqttv3.MqttException;
-import org.eclipse.paho.client.mqttv3.MqttMessage;
-import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
-import org.eclipse.tahu.message.SparkplugBPayloadDecoder;
-import org.eclipse.tahu.message.SparkplugBPayloadEncoder;
 import org.eclipse.tahu.message.model.Metric;
 import org.eclipse.tahu.message.model.MetricDataType;
-import org.eclipse.tahu.message.model.SparkplugBPayload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -80,103 +72,6 @@ class SparkplugTelemetryTest {
                     return List.of("edf-refinement", "interference-aware", "shortest-queue");
                 }
             };
-        }
-    }
-
-    private record Received(String topic, SparkplugBPayload payload) {
-        String type() {
-            return topic.split("/")[2];
-        }
-
-        Map<String, Object> metrics() {
-            return payload.getMetrics().stream().collect(Collectors.toMap(Metric::getName,
-                    m -> m.getValue() == null ? "" : m.getValue(), (a, b) -> b));
-        }
-
-        long decisions() {
-            return ((BigInteger) metrics().get("Scheduler/DecisionCount")).longValue();
-        }
-    }
-
-    /** A Sparkplug host application's view: a persistent session at QoS 2. */
-    private static final class Host implements AutoCloseable {
-        final List<Received> received = Collections.synchronizedList(new ArrayList<>());
-        final MqttClient client;
-
-        Host(String uri) throws MqttException {
-            client = new MqttClient(uri, "test-host-app", new MemoryPersistence());
-            client.setCallback(new org.eclipse.paho.client.mqttv3.MqttCallback() {
-                @Override
-                public void connectionLost(Throwable cause) {}
-
-                @Override
-                public void messageArrived(String topic, MqttMessage message) throws Exception {
-                    received.add(new Received(topic, new SparkplugBPayloadDecoder().buildFromByteArray(message.getPayload(), null)));
-                }
-
-                @Override
-                public void deliveryComplete(org.eclipse.paho.client.mqttv3.IMqttDeliveryToken token) {}
-            });
-            client.connect(options());
-            client.subscribe("spBv1.0/" + GROUP + "/#", 2);
-        }
-
-        private static MqttConnectOptions options() {
-            MqttConnectOptions o = new MqttConnectOptions();
-            o.setCleanSession(false);
-            return o;
-        }
-
-        boolean connected() {
-            if (!client.isConnected()) {
-                try {
-                    client.connect(options());
-                } catch (MqttException notYet) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /**
-         * Messages arrive in the order they were sent, so once the NDEATH of a clean shutdown (same
-         * bdSeq as the last of the expected births) is here, everything before it is too.
-         */
-        boolean sessionClosed(int births) {
-            if (!connected()) {
-                return false;
-            }
-            List<Received> nbirths = of("NBIRTH");
-            synchronized (received) {
-                if (nbirths.size() != births || received.isEmpty()) {
-                    return false;
-                }
-                Received last = received.get(received.size() - 1);
-                return last.type().equals("NDEATH")
-                        && last.metrics().get("bdSeq").equals(nbirths.get(births - 1).metrics().get("bdSeq"));
-            }
-        }
-
-        List<Received> of(String type) {
-            synchronized (received) {
-                return received.stream().filter(r -> r.type().equals(type)).toList();
-            }
-        }
-
-        void command(Metric... metrics) throws Exception {
-            SparkplugBPayload.SparkplugBPayloadBuilder b = new SparkplugBPayload.SparkplugBPayloadBuilder();
-            for (Metric m : metrics) {
-                b.addMetric(m);
-            }
-            client.publish("spBv1.0/" + GROUP + "/NCMD/" + NODE, new SparkplugBPayloadEncoder().getBytes(b.createPayload(), false), 1, false);
-        }
-
-        @Override
-        public void close() throws MqttException {
-            if (client.isConnected()) {
-                client.disconnect();
-            }
-            client.close();
         }
     }
 
@@ -239,7 +134,7 @@ class SparkplugTelemetryTest {
         Scheduler s = new Scheduler();
         try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
             broker.start();
-            try (Host host = new Host(broker.uri())) {
+            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
                 TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
                 waitFor(() -> host.of("NDATA").size() >= 5, 10, "five NDATA");
                 s.analyticsRunning = false;
@@ -275,7 +170,7 @@ class SparkplugTelemetryTest {
         Scheduler s = new Scheduler();
         try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
             broker.start();
-            try (Host host = new Host(broker.uri())) {
+            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
                 TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
                 waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
                 broker.stop();
@@ -307,7 +202,7 @@ class SparkplugTelemetryTest {
         Path buffer = dir.resolve("buffer");
         try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
             broker.start();
-            try (Host host = new Host(broker.uri())) {
+            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
                 TelemetryPublisher first = start(broker.uri(), buffer, s, false);
                 waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
                 broker.stop();
@@ -335,21 +230,21 @@ class SparkplugTelemetryTest {
         Scheduler s = new Scheduler();
         try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
             broker.start();
-            try (Host host = new Host(broker.uri())) {
+            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
                 TelemetryPublisher off = start(broker.uri(), dir.resolve("a"), s, false);
                 waitFor(() -> host.of("NBIRTH").size() == 1, 10, "birth");
-                host.command(new Metric.MetricBuilder("Node Control/Rebirth", MetricDataType.Boolean, true).createMetric());
+                host.command(NODE, new Metric.MetricBuilder("Node Control/Rebirth", MetricDataType.Boolean, true).createMetric());
                 waitFor(() -> host.of("NBIRTH").size() == 2, 10, "rebirth");
                 assertThat(host.of("NBIRTH").get(1).metrics().get("bdSeq")).isEqualTo(host.of("NBIRTH").get(0).metrics().get("bdSeq"));
-                host.command(new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
+                host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
                 Thread.sleep(500);
                 assertThat(s.policy.get()).as("commands are off by default").isEqualTo("interference-aware");
                 off.close();
 
                 TelemetryPublisher on = start(broker.uri(), dir.resolve("b"), s, true);
                 waitFor(() -> host.of("NBIRTH").size() == 3, 10, "birth");
-                host.command(new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "no-such-policy").createMetric());
-                host.command(new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
+                host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "no-such-policy").createMetric());
+                host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
                 waitFor(() -> s.policy.get().equals("shortest-queue"), 10, "the switch");
                 waitFor(() -> host.of("NDATA").stream().anyMatch(r -> "shortest-queue".equals(r.metrics().get("Scheduler/ActivePolicy"))),
                         10, "the new policy in NDATA");

@@ -1,0 +1,323 @@
+package io.isochron.bridge.kvm.internal;
+
+import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.api.runtime.SchedulerSink;
+import io.isochron.api.scheduling.RunQueueSummary;
+import io.isochron.bridge.kvm.host.Kernel;
+import io.isochron.bridge.kvm.host.NativeException;
+import io.isochron.bridge.kvm.host.ProcFs;
+import io.isochron.bridge.kvm.host.SchedStat;
+import io.isochron.scheduler.core.Classification;
+import io.isochron.scheduler.core.Classifier;
+import java.lang.System.Logger.Level;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The scheduler's view of a fixed set of running guests. Every tick (the guests' summary interval)
+ * the vCPUs that ran finish their job, every idle vCPU with work becomes ready with its guest's newest
+ * summary (or, without one, with the CPU time its thread used, as CPU-only work), the scheduler
+ * dispatches, and the decisions are applied as thread affinities (see {@link AffinityPlanner}) and
+ * read back. A new set of guests is a new bridge: the hypervisor component registers it, and the
+ * scheduler re-attaches.
+ */
+final class KvmBridge implements HypervisorBridge {
+    private static final System.Logger LOG = System.getLogger("io.isochron.bridge.kvm");
+    /** A guest summary older than this no longer describes what the vCPU does. */
+    private static final long SUMMARY_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long FAULT_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+    private final List<Vm> vms;
+    private final int[] hostCpus;
+    private final long tickNanos;
+    private final boolean applyAffinity;
+    private final Kernel kernel;
+    private final ProcFs proc;
+    private final Classifier classifier = new Classifier();
+    private final Classification scratch = new Classification();
+    private final AffinityPlanner planner;
+
+    // per vCPU id (dense, registration order), touched only on the tick thread and in start/preempt
+    private final Vm[] vmOf;
+    private final int[] indexInVm;
+    private final int[] tid;
+    private final IoCategory[] category;
+    private final int[] runningOn;
+    private final int[] queuedOn;
+    private final long[] summaryAt;
+    private final long[] lastRunNanos;
+    private final RunQueueSummary[] summary;
+    private final RunQueueSummary[] spare;
+    private final BitSet[] target;
+    private final BitSet[] applied;
+    private final int[] runningVcpu;
+
+    private volatile SchedulerSink sink;
+    private volatile Thread ticker;
+    private volatile String problem = "";
+    private long faults;
+    private long faultLogged = Long.MIN_VALUE;
+    private volatile long ticks;
+    private volatile long placementsApplied;
+
+    KvmBridge(List<Vm> vms, int[] hostCpus, long tickNanos, boolean applyAffinity, Kernel kernel, ProcFs proc) {
+        this.vms = List.copyOf(vms);
+        this.hostCpus = hostCpus.clone();
+        this.tickNanos = tickNanos;
+        this.applyAffinity = applyAffinity;
+        this.kernel = kernel;
+        this.proc = proc;
+        this.planner = new AffinityPlanner(hostCpus);
+        int n = vms.stream().mapToInt(vm -> vm.vcpus.size()).sum();
+        vmOf = new Vm[n];
+        indexInVm = new int[n];
+        tid = new int[n];
+        category = new IoCategory[n];
+        runningOn = new int[n];
+        queuedOn = new int[n];
+        summaryAt = new long[n];
+        lastRunNanos = new long[n];
+        summary = new RunQueueSummary[n];
+        spare = new RunQueueSummary[n];
+        target = new BitSet[n];
+        applied = new BitSet[n];
+        runningVcpu = new int[hostCpus.length];
+        int id = 0;
+        for (Vm vm : vms) {
+            for (int i = 0; i < vm.vcpus.size(); i++, id++) {
+                vmOf[id] = vm;
+                indexInVm[id] = i;
+                tid[id] = vm.vcpus.get(i).threadId();
+                summary[id] = new RunQueueSummary();
+                spare[id] = new RunQueueSummary();
+                target[id] = new BitSet();
+                applied[id] = new BitSet();
+            }
+        }
+    }
+
+    @Override
+    public String name() {
+        return "kvm";
+    }
+
+    @Override
+    public int pcpuCount() {
+        return hostCpus.length;
+    }
+
+    List<Vm> vms() {
+        return vms;
+    }
+
+    @Override
+    public synchronized void attach(SchedulerSink s) {
+        if (sink != null) {
+            throw new IllegalStateException("the KVM bridge is already attached to a scheduler");
+        }
+        for (int id = 0; id < vmOf.length; id++) {
+            int registered = s.registerVcpu(vmOf[id].name, vmOf[id].vcpus.get(indexInVm[id]).cpuIndex());
+            if (registered != id) {
+                throw new IllegalStateException("scheduler gave vCPU id " + registered + ", expected " + id);
+            }
+        }
+        Arrays.fill(category, IoCategory.NONE);
+        Arrays.fill(runningOn, -1);
+        Arrays.fill(queuedOn, -1);
+        Arrays.fill(runningVcpu, -1);
+        for (int id = 0; id < tid.length; id++) {
+            lastRunNanos[id] = runNanos(id);
+        }
+        sink = s;
+        Thread t = new Thread(this::run, "isochron-kvm-bridge");
+        t.setDaemon(true);
+        ticker = t;
+        t.start();
+    }
+
+    @Override
+    public void detach(SchedulerSink s) {
+        Thread t;
+        synchronized (this) {
+            if (sink != s) {
+                return;
+            }
+            t = ticker;
+            ticker = null;
+        }
+        if (t != null) {
+            t.interrupt();
+            try {
+                t.join(TimeUnit.SECONDS.toMillis(5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        sink = null;
+    }
+
+    private void run() {
+        long next = System.nanoTime();
+        while (ticker == Thread.currentThread()) {
+            next += tickNanos;
+            long wait = next - System.nanoTime();
+            if (wait > 0) {
+                try {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            } else {
+                next = System.nanoTime(); // fell behind: do not catch up with a burst
+            }
+            try {
+                tick(System.nanoTime());
+            } catch (RuntimeException e) {
+                fault("tick failed: " + e);
+            }
+        }
+    }
+
+    /** One round: finish, ready, dispatch, apply. Package-private for tests that drive it by hand. */
+    void tick(long now) {
+        SchedulerSink s = sink;
+        if (s == null) {
+            return;
+        }
+        for (int p = 0; p < runningVcpu.length; p++) {
+            int v = runningVcpu[p];
+            if (v >= 0) {
+                // cleared first: finishing may dispatch the next vCPU onto p at once
+                runningVcpu[p] = -1;
+                runningOn[v] = -1;
+                s.finished(p, now);
+            }
+        }
+        for (int id = 0; id < vmOf.length; id++) {
+            if (runningOn[id] >= 0 || queuedOn[id] >= 0) {
+                continue;
+            }
+            RunQueueSummary work = nextWork(id, now);
+            if (work != null) {
+                category[id] = classifier.classify(work, scratch).category();
+                queuedOn[id] = s.ready(id, work, now, now, 0, 0);
+            }
+        }
+        s.dispatch(now);
+        planner.plan(vmOf.length, category, runningOn, queuedOn, target);
+        if (applyAffinity) {
+            apply();
+        }
+        ticks++;
+    }
+
+    /** The vCPU's work for this round, or null if it has none. */
+    private RunQueueSummary nextWork(int id, long now) {
+        RunQueueSummary fresh = vmOf[id].take(indexInVm[id], summaryAt[id], spare[id]);
+        if (fresh != null) {
+            spare[id] = summary[id];
+            summary[id] = fresh;
+            summaryAt[id] = now;
+        }
+        long run = runNanos(id);
+        long ranFor = run - lastRunNanos[id];
+        lastRunNanos[id] = run;
+        if (now - summaryAt[id] < SUMMARY_MAX_AGE_NANOS && summaryAt[id] != 0) {
+            return summary[id].taskCount() > 0 ? summary[id] : null;
+        }
+        if (ranFor <= 0) {
+            return null;
+        }
+        // No (recent) guest summary: what the thread did is all we know, and it says nothing about I/O.
+        return summary[id].clear().addTask(ranFor);
+    }
+
+    private long runNanos(int id) {
+        return proc.schedStat(vmOf[id].qemuPid, tid[id]).map(SchedStat::runNanos).orElse(lastRunNanos[id]);
+    }
+
+    private void apply() {
+        for (int id = 0; id < vmOf.length; id++) {
+            BitSet want = target[id];
+            if (want.isEmpty() || want.equals(applied[id])) {
+                continue;
+            }
+            try {
+                kernel.setAffinity(tid[id], want);
+                BitSet got = kernel.affinity(tid[id]);
+                if (!got.equals(want)) {
+                    fault(label(id) + " (thread " + tid[id] + "): affinity set to " + want + " but reads back " + got);
+                }
+                applied[id].clear();
+                applied[id].or(got);
+                placementsApplied++;
+            } catch (NativeException e) {
+                fault(label(id) + " (thread " + tid[id] + "): " + e.getMessage());
+            }
+        }
+    }
+
+    private String label(int id) {
+        return vmOf[id].name + "/vcpu" + vmOf[id].vcpus.get(indexInVm[id]).cpuIndex();
+    }
+
+    private void fault(String what) {
+        faults++;
+        problem = "could not apply a placement (" + faults + " so far); last: " + what;
+        long now = System.nanoTime();
+        if (now - faultLogged > FAULT_LOG_NANOS) {
+            faultLogged = now;
+            LOG.log(Level.WARNING, "KVM bridge: " + what + " (" + faults + " faults so far; logged at most once a minute)");
+        }
+    }
+
+    @Override
+    public void start(int pcpu, int vcpuId) {
+        runningVcpu[pcpu] = vcpuId;
+        runningOn[vcpuId] = pcpu;
+        queuedOn[vcpuId] = -1;
+    }
+
+    @Override
+    public void preempt(int pcpu, int vcpuId) {
+        if (runningVcpu[pcpu] == vcpuId) {
+            runningVcpu[pcpu] = -1;
+        }
+        runningOn[vcpuId] = -1;
+        queuedOn[vcpuId] = pcpu; // back in a queue; where exactly the next ready/dispatch decides
+    }
+
+    @Override
+    public String problem() {
+        return problem;
+    }
+
+    long ticks() {
+        return ticks;
+    }
+
+    /**
+     * One line about vCPU {@code index} of {@code vm} for the shell: its thread, the category the
+     * bridge classified it into, where it runs or waits, and the affinity applied. Read without
+     * locking while the tick runs, so it may mix two rounds.
+     */
+    String describe(Vm vm, int index) {
+        for (int id = 0; id < vmOf.length; id++) {
+            if (vmOf[id] == vm && indexInVm[id] == index) {
+                String where = runningOn[id] >= 0 ? "running on pCPU " + runningOn[id]
+                        : queuedOn[id] >= 0 ? "queued on pCPU " + queuedOn[id] : "idle";
+                return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + tid[id] + "  " + category[id] + "  "
+                        + where + "  affinity " + (applied[id].isEmpty() ? "unchanged" : applied[id]);
+            }
+        }
+        return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + vm.vcpus.get(index).threadId()
+                + "  (not attached to a scheduler)";
+    }
+
+    long appliedCount() {
+        return placementsApplied;
+    }
+}

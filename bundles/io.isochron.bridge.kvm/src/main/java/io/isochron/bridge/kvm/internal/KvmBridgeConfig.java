@@ -1,0 +1,41 @@
+package io.isochron.bridge.kvm.internal;
+
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+@ObjectClassDefinition(name = "Isochron KVM bridge",
+        description = "Finds QEMU guests by their QMP sockets, reads their paravirtual channels and applies the "
+                + "scheduler's placements to their vCPU threads")
+public @interface KvmBridgeConfig {
+    @AttributeDefinition(name = "QMP directory", description = "Directory watched for QMP sockets (*.qmp); "
+            + "a guest is named after its socket file. Empty: none")
+    String qmpDirectory() default "/run/isochron/vms";
+
+    @AttributeDefinition(name = "QMP sockets", description = "Further QMP socket paths, each as name=path or path")
+    String[] qmpSockets() default {};
+
+    @AttributeDefinition(name = "Channel chardev", description = "Label of the QEMU chardev (a pty) that carries "
+            + "the guest agent's frames, e.g. -chardev pty,id=pv0 -serial chardev:pv0")
+    String channelChardev() default "pv0";
+
+    @AttributeDefinition(name = "Host CPUs", description = "Host CPUs the scheduler places vCPUs on, as a list "
+            + "such as 0-3 or 2,3; empty: every CPU the appliance may use")
+    String cpus() default "";
+
+    @AttributeDefinition(name = "Tick (ms)", description = "Decision round, normally the guests' summary "
+            + "interval; 10..10000")
+    int tickMillis() default 100;
+
+    @AttributeDefinition(name = "Apply affinity", description = "Pin vCPU threads as decided; off: decide and "
+            + "report only")
+    boolean applyAffinity() default true;
+
+    @AttributeDefinition(name = "Channel rate limit", description = "Frames per second accepted from one guest; "
+            + "the excess is dropped and counted")
+    int channelFramesPerSecond() default 50;
+
+    @AttributeDefinition(name = "Component bandwidths", description = "Bytes per second that count as 100 % of "
+            + "each shared component, in the order GPU, RAM, CACHE, ETHERNET, BUS, STORAGE")
+    String[] componentBytesPerSecond() default {"1000000000", "10000000000", "50000000000", "125000000", "11520",
+        "200000000"};
+}

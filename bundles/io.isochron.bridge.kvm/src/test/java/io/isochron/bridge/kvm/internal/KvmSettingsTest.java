@@ -1,0 +1,93 @@
+package io.isochron.bridge.kvm.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.annotation.Annotation;
+import java.nio.file.Path;
+import java.util.BitSet;
+import org.junit.jupiter.api.Test;
+
+class KvmSettingsTest {
+    private static final BitSet ONLINE = BitSet.valueOf(new long[] {0b1111});
+
+    private static KvmBridgeConfig config(String cpus, int tick, String[] sockets, String[] bandwidths) {
+        return new KvmBridgeConfig() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return KvmBridgeConfig.class;
+            }
+
+            @Override
+            public String qmpDirectory() {
+                return "/run/isochron/vms";
+            }
+
+            @Override
+            public String[] qmpSockets() {
+                return sockets;
+            }
+
+            @Override
+            public String channelChardev() {
+                return "pv0";
+            }
+
+            @Override
+            public String cpus() {
+                return cpus;
+            }
+
+            @Override
+            public int tickMillis() {
+                return tick;
+            }
+
+            @Override
+            public boolean applyAffinity() {
+                return true;
+            }
+
+            @Override
+            public int channelFramesPerSecond() {
+                return 50;
+            }
+
+            @Override
+            public String[] componentBytesPerSecond() {
+                return bandwidths;
+            }
+        };
+    }
+
+    private static final String[] BANDWIDTHS = {"1e9", "1e10", "5e10", "125000000", "11520", "200000000"};
+
+    @Test
+    void defaultsToEveryOnlineCpuAndNamesGuestsAfterTheirSockets() {
+        KvmHypervisor.Settings s = KvmHypervisor.settings(config("", 100,
+                new String[] {"plc=/run/qemu/plc.sock", "/run/qemu/hmi.qmp"}, BANDWIDTHS), ONLINE);
+        assertThat(s.hostCpus()).containsExactly(0, 1, 2, 3);
+        assertThat(s.sockets()).containsEntry("plc", Path.of("/run/qemu/plc.sock"))
+                .containsEntry("hmi", Path.of("/run/qemu/hmi.qmp"));
+        assertThat(s.tickNanos()).isEqualTo(100_000_000L);
+        assertThat(s.bytesPerSecond()[4]).isEqualTo(11520);
+    }
+
+    @Test
+    void badValuesAreRefusedWithTheirNameAndWhatIsAllowed() {
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("2-5", 100, new String[0], BANDWIDTHS), ONLINE))
+                .hasMessage("property 'cpus' = '2-5' must name online CPUs (online: 0,1,2,3)");
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("x", 100, new String[0], BANDWIDTHS), ONLINE))
+                .hasMessageContaining("property 'cpus' = 'x' is not a CPU list");
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 5, new String[0], BANDWIDTHS), ONLINE))
+                .hasMessage("property 'tickMillis' = 5 is outside 10..10000");
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[] {"bad name=/x"}, BANDWIDTHS), ONLINE))
+                .hasMessageContaining("guest name 'bad name'");
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], new String[] {"1"}), ONLINE))
+                .hasMessageContaining("needs 6 values");
+        String[] zero = BANDWIDTHS.clone();
+        zero[5] = "0";
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], zero), ONLINE))
+                .hasMessageContaining("value 6 = '0' must be a positive number");
+    }
+}

@@ -1,0 +1,222 @@
+package io.isochron.hil;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.isochron.mqtt.transport.Mosquitto;
+import io.isochron.mqtt.transport.SparkplugHost;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The appliance on the kvm profile, launched as a separate process, scheduling real QEMU guests
+ * (image/guest: Debian kernel, busybox, the guest agent and a load generator): two STORAGE guests and
+ * a RAM guest, later a guest that sends garbage on its channel. Checks discovery, classification,
+ * the affinities the kernel reports for the vCPU threads under each policy, containment of garbage
+ * and the removal of a killed guest — in OPC UA, Sparkplug and the shell as well.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KvmGuestsTest {
+    private static final String GROUP = "hil";
+    private static final String NODE = "hil-kvm";
+    private static final int SAMPLES = 100;
+    private static final long SAMPLE_MILLIS = 50;
+
+    private Path dir;
+
+    private Mosquitto broker;
+    private SparkplugHost host;
+    private OpcUaProbe opcUa;
+    private Appliance appliance;
+    private Path image;
+    private final List<Guest> guests = new ArrayList<>();
+    private Guest g1;
+    private Guest g2;
+    private Guest g3;
+
+    @BeforeAll
+    void launch(@TempDir Path tempDir) throws Exception {
+        dir = tempDir;
+        image = Guest.build();
+        Files.createDirectories(dir.resolve("vms"));
+        broker = new Mosquitto(Files.createDirectories(dir.resolve("broker")));
+        broker.start();
+        host = new SparkplugHost(broker.uri(), GROUP);
+        opcUa = new OpcUaProbe(dir);
+        Path config = Files.createDirectories(dir.resolve("config"));
+        Files.writeString(config.resolve("kvm.json"), """
+                {
+                  ":configurator:resource-version": 1,
+                  ":configurator:symbolic-name": "hil.kvm",
+                  ":configurator:version": "1.0.0",
+                  "io.isochron.bridge.kvm": { "qmpDirectory": "%s" },
+                  %s,
+                  "io.isochron.mqtt": { "brokerUri": "%s", "groupId": "%s", "edgeNodeId": "%s" }
+                }
+                """.formatted(dir.resolve("vms"), opcUa.config(), broker.uri(), GROUP, NODE));
+        appliance = Appliance.launch(dir, "--profile", "kvm", "--config", config.toString(), "--shell");
+        appliance.awaitReady();
+        opcUa.connect();
+        g1 = boot("g1", 1, "storage");
+        g2 = boot("g2", 2, "storage");
+        g3 = boot("g3", 3, "ram");
+    }
+
+    private Guest boot(String name, int vmId, String load) throws IOException {
+        Guest g = Guest.boot(image, dir, name, vmId, load);
+        guests.add(g);
+        return g;
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        for (Guest g : guests) {
+            g.close();
+        }
+        if (opcUa != null) {
+            opcUa.close();
+        }
+        if (appliance != null) {
+            appliance.close();
+        }
+        if (host != null) {
+            host.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void findsEveryVcpuThreadAndClassifiesEachGuestByItsLoad() throws Exception {
+        appliance.await(() -> opcUa.children("Isochron/VirtualMachines").equals(Set.of("g1", "g2", "g3")), 120,
+                "g1, g2, g3 under VirtualMachines");
+        appliance.await(() -> "STORAGE".equals(category("g1")) && "STORAGE".equals(category("g2"))
+                && "RAM".equals(category("g3")), 90, "g1, g2 classified STORAGE and g3 RAM from their summaries; now "
+                + category("g1") + ", " + category("g2") + ", " + category("g3") + "; consoles:\n" + g1.consoleLog());
+        appliance.shell("isochron:guests");
+        for (Guest g : List.of(g1, g2, g3)) {
+            for (int tid : g.vcpuThreads()) {
+                appliance.await(() -> appliance.output().contains("thread " + tid + "  "), 10,
+                        "vCPU thread " + tid + " of " + g.name + " in isochron:guests");
+            }
+        }
+        appliance.await(() -> host.of("DBIRTH").stream().map(r -> r.topic().substring(r.topic().lastIndexOf('/') + 1))
+                .toList().containsAll(List.of("g1", "g2", "g3")), 10, "a Sparkplug device per guest");
+        assertThat(opcUa.value("Isochron/Health")).as("Health NORMAL: every placement read back as applied")
+                .isEqualTo(0);
+    }
+
+    @Test
+    @Order(2)
+    void withOverlapZeroTheTwoStorageGuestsShareOneCore() throws Exception {
+        Sample s = sample();
+        System.out.printf("interference-aware, overlap 0: g1/g2 vCPUs on different cores in %d of %d samples%n",
+                s.apart, SAMPLES);
+        assertThat(s.singleCore).as("each STORAGE vCPU pinned to one core").isEqualTo(SAMPLES);
+        // Affinities change one thread at a time, so a sample may catch a move half done.
+        assertThat(s.apart).as("STORAGE vCPUs confined together (samples apart of %d)", SAMPLES).isLessThanOrEqualTo(5);
+    }
+
+    @Test
+    @Order(3)
+    void aLargerOverlapLetsTheCategorySpillOntoASecondCore() throws Exception {
+        switchPolicy("interference-aware", 100);
+        Sample s = sample();
+        System.out.printf("interference-aware, overlap 100: g1/g2 vCPUs on different cores in %d of %d samples%n",
+                s.apart, SAMPLES);
+        assertThat(s.apart).as("STORAGE spilled onto a second core at least sometimes").isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    @Order(4)
+    void switchingToShortestQueueChangesThePlacements() throws Exception {
+        switchPolicy("shortest-queue", 0);
+        Sample s = sample();
+        System.out.printf("shortest-queue: g1/g2 vCPUs on different cores in %d of %d samples%n", s.apart, SAMPLES);
+        assertThat(s.apart).as("shortest-queue ignores categories: the two STORAGE vCPUs run apart")
+                .isGreaterThanOrEqualTo(SAMPLES / 4);
+    }
+
+    @Test
+    @Order(5)
+    void aGuestSendingGarbageIsContained() throws Exception {
+        boot("g4", 4, "garbage");
+        appliance.await(() -> opcUa.children("Isochron/VirtualMachines").contains("g4"), 120, "g4 discovered");
+        Pattern rejected = Pattern.compile("(?m)^g4 .*\\n(?:  .*\\n)*?  channel .*rejected\\{[a-z]+=[1-9]");
+        appliance.await(() -> {
+            try {
+                appliance.shell("isochron:guests");
+                Thread.sleep(500);
+                return rejected.matcher(appliance.output()).find();
+            } catch (IOException | InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }, 90, "g4's garbage counted as rejected frames");
+        appliance.await(() -> "STORAGE".equals(category("g1")) && "RAM".equals(category("g3")), 10,
+                "the other guests still classified");
+        assertThat(appliance.process.isAlive()).isTrue();
+        assertThat(appliance.output()).doesNotContain("SEVERE").doesNotContain("Exception");
+    }
+
+    @Test
+    @Order(6)
+    void aKilledGuestIsRemovedCleanly() throws Exception {
+        g2.kill();
+        appliance.await(() -> !opcUa.children("Isochron/VirtualMachines").contains("g2"), 30, "g2 removed from OPC UA");
+        appliance.await(() -> host.of("DDEATH").stream().anyMatch(r -> r.topic().endsWith("/g2")), 10, "DDEATH of g2");
+        assertThat(opcUa.children("Isochron/VirtualMachines")).containsExactlyInAnyOrder("g1", "g3", "g4");
+        assertThat(appliance.output()).contains("guest g2 is gone").doesNotContain("SEVERE").doesNotContain("Exception");
+    }
+
+    private String category(String vm) {
+        Object v = opcUa.children("Isochron/VirtualMachines").contains(vm)
+                ? opcUa.value("Isochron/VirtualMachines/" + vm + "/Vcpu0/Category") : null;
+        return v == null ? null : v.toString();
+    }
+
+    private void switchPolicy(String policy, double overlap) throws Exception {
+        appliance.shell("isochron:policy " + policy + " " + overlap);
+        appliance.await(() -> policy.equals(opcUa.value("Isochron/Scheduler/ActivePolicy"))
+                && ((Number) opcUa.value("Isochron/Scheduler/OverlapPercent")).doubleValue() == overlap, 10,
+                policy + " " + overlap + " active");
+        Thread.sleep(500); // a few decision rounds under the new policy
+    }
+
+    private record Sample(int apart, int singleCore) {}
+
+    /** Samples the kernel's affinities of the two STORAGE guests' vCPU threads. */
+    private Sample sample() throws Exception {
+        int t1 = g1.vcpuThreads().get(0);
+        int t2 = g2.vcpuThreads().get(0);
+        int apart = 0;
+        int single = 0;
+        for (int i = 0; i < SAMPLES; i++) {
+            BitSet a1 = g1.affinity(t1);
+            BitSet a2 = g2.affinity(t2);
+            if (a1.cardinality() == 1 && a2.cardinality() == 1) {
+                single++;
+            }
+            if (!a1.equals(a2)) {
+                apart++;
+            }
+            Thread.sleep(SAMPLE_MILLIS);
+        }
+        return new Sample(apart, single);
+    }
+}
