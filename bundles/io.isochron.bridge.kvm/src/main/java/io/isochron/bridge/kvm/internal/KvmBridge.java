@@ -15,6 +15,8 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.Recorder;
 
 /**
  * The scheduler's view of a fixed set of running guests. Every tick (the guests' summary interval)
@@ -54,6 +56,11 @@ final class KvmBridge implements HypervisorBridge {
     private final BitSet[] target;
     private final BitSet[] applied;
     private final int[] runningVcpu;
+    /** Arrival of the frame whose summary the vCPU's current decision used; 0 once measured. */
+    private final long[] frameArrivedAt;
+    /** Frame arrival → placement applied and read back, in µs; written by the tick, read by the shell. */
+    private final Recorder frameToAffinity = new Recorder(3);
+    private Histogram frameToAffinityTotal;
 
     private volatile SchedulerSink sink;
     private volatile Thread ticker;
@@ -85,6 +92,7 @@ final class KvmBridge implements HypervisorBridge {
         target = new BitSet[n];
         applied = new BitSet[n];
         runningVcpu = new int[hostCpus.length];
+        frameArrivedAt = new long[n];
         int id = 0;
         for (Vm vm : vms) {
             for (int i = 0; i < vm.vcpus.size(); i++, id++) {
@@ -216,11 +224,13 @@ final class KvmBridge implements HypervisorBridge {
 
     /** The vCPU's work for this round, or null if it has none. */
     private RunQueueSummary nextWork(int id, long now) {
+        long arrived = vmOf[id].arrivedAt(indexInVm[id]);
         RunQueueSummary fresh = vmOf[id].take(indexInVm[id], summaryAt[id], spare[id]);
         if (fresh != null) {
             spare[id] = summary[id];
             summary[id] = fresh;
             summaryAt[id] = now;
+            frameArrivedAt[id] = arrived;
         }
         long run = runNanos(id);
         long ranFor = run - lastRunNanos[id];
@@ -243,6 +253,7 @@ final class KvmBridge implements HypervisorBridge {
         for (int id = 0; id < vmOf.length; id++) {
             BitSet want = target[id];
             if (want.isEmpty() || want.equals(applied[id])) {
+                measured(id);
                 continue;
             }
             try {
@@ -254,10 +265,34 @@ final class KvmBridge implements HypervisorBridge {
                 applied[id].clear();
                 applied[id].or(got);
                 placementsApplied++;
+                measured(id);
             } catch (NativeException e) {
                 fault(label(id) + " (thread " + tid[id] + "): " + e.getMessage());
             }
         }
+    }
+
+    /** The decision based on the vCPU's newest frame is in force: record how long that took. */
+    private void measured(int id) {
+        if (frameArrivedAt[id] != 0 && target[id].cardinality() > 0) {
+            frameToAffinity.recordValue(Math.max(0, (System.nanoTime() - frameArrivedAt[id]) / 1000));
+            frameArrivedAt[id] = 0;
+        }
+    }
+
+    /** p50/p99/max of frame arrival → placement in force since the bridge attached, for the shell. */
+    synchronized String frameToAffinity() {
+        Histogram h = frameToAffinity.getIntervalHistogram();
+        if (frameToAffinityTotal == null) {
+            frameToAffinityTotal = h.copy();
+        } else {
+            frameToAffinityTotal.add(h);
+        }
+        Histogram t = frameToAffinityTotal;
+        return t.getTotalCount() == 0 ? "no guest frame has led to a placement yet"
+                : String.format("guest frame -> placement in force: p50 %.1f ms, p99 %.1f ms, max %.1f ms over %d decisions",
+                        t.getValueAtPercentile(50) / 1e3, t.getValueAtPercentile(99) / 1e3, t.getMaxValue() / 1e3,
+                        t.getTotalCount());
     }
 
     private String label(int id) {

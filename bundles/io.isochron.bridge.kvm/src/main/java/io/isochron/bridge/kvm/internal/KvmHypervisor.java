@@ -280,6 +280,9 @@ public class KvmHypervisor {
                     + (settings.sockets().isEmpty() ? "" : " and " + settings.sockets().values()) + ")";
         }
         StringBuilder b = new StringBuilder();
+        if (bridge != null) {
+            b.append(bridge.frameToAffinity()).append('\n');
+        }
         for (Vm vm : vms.values()) {
             b.append(vm.name).append("  QEMU pid ").append(vm.qemuPid).append("  QMP ").append(vm.qmpSocket).append('\n');
             for (int i = 0; i < vm.vcpus.size(); i++) {

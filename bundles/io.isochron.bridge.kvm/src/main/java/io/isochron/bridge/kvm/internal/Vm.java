@@ -95,6 +95,13 @@ final class Vm implements ChannelListener, AutoCloseable {
         }
     }
 
+    /** When the newest frame for vCPU {@code index} arrived (System.nanoTime), 0 if none yet. */
+    long arrivedAt(int index) {
+        synchronized (pending) {
+            return pendingAt[index];
+        }
+    }
+
     @Override
     public void close() {
         Channel c = channel;
