@@ -5,6 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fazecast.jSerialComm.SerialPort;
+import io.isochron.api.IoCategory;
+import org.HdrHistogram.Histogram;
+import org.apache.felix.scr.impl.runtime.ServiceComponentRuntimeImpl;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.util.function.Function;
+import org.osgi.util.promise.Promise;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,8 +38,13 @@ class BundleNativeCodeIT {
         felix.start();
         try {
             List<Bundle> bundles = new ArrayList<>();
-            for (Class<?> jackson : List.of(JsonProperty.class, JsonFactory.class, ObjectMapper.class)) {
-                bundles.add(install(felix, Path.of(jackson.getProtectionDomain().getCodeSource().getLocation().toURI())));
+            // what the bridge imports or requires: Jackson, the API, HdrHistogram (which imports JAXB), jSerialComm, and
+            // Declarative Services (its component needs the osgi.component extender)
+            for (Class<?> dependency : List.of(JsonProperty.class, JsonFactory.class, ObjectMapper.class,
+                    IoCategory.class, Histogram.class, SerialPort.class, ServiceComponentRuntime.class,
+                    Promise.class, Function.class, ServiceComponentRuntimeImpl.class, javax.xml.bind.JAXB.class,
+                    javax.activation.DataHandler.class)) {
+                bundles.add(install(felix, Path.of(dependency.getProtectionDomain().getCodeSource().getLocation().toURI())));
             }
             Bundle bridge = install(felix, Path.of(System.getProperty("isochron.bundle")));
             bundles.add(bridge);
