@@ -22,6 +22,13 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import io.isochron.bridge.kvm.qmp.QmpClient;
+import io.isochron.bridge.kvm.qmp.VcpuThread;
+import io.isochron.bridge.kvm.testing.Qemu;
+import io.isochron.bridge.kvm.testing.RecordingListener;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * On real threads of this JVM, as root: our admission verdict against the kernel's (both ways, at the
@@ -205,6 +212,37 @@ class ReserverTest {
             reserver.close();
         }
         assertThat(cpusetState(root)).isEqualTo(before);
+    }
+
+    @Test
+    void aRealQemuVcpuRunsWithinItsPinnedReservation(@TempDir Path dir) throws Exception {
+        assumeThat(cpusets).as("cgroup v1 cpuset hierarchy").hasValueSatisfying(c -> assertThat(c).isInstanceOf(CgroupV1.class));
+        int cpu = online.length() - 1;
+        Map<String, String> before = cpusetState(cpusets.get().root());
+        try (Qemu qemu = Qemu.start(dir);
+                QmpClient qmp = QmpClient.connect(qemu.qmpSocket(), Duration.ofSeconds(20), new RecordingListener())) {
+            List<VcpuThread> vcpus = qmp.queryCpusFast();
+            int tid = vcpus.get(0).threadId();
+            Reservation r = reserver.reserve(spec("t/vcpu0=2ms/10ms@" + cpu), tid);
+            assertThat(r.mismatch()).isEmpty();
+            assertThat(kernel.attributes(tid)).isEqualTo(SchedAttributes.deadline(2 * MS, 10 * MS, 10 * MS));
+            assertThat(proc.cpusAllowed(qemu.pid(), tid)).contains(only(cpu));
+
+            qmp.execute("cont");
+            long start = proc.schedStat(qemu.pid(), tid).orElseThrow().runNanos();
+            long t0 = System.nanoTime();
+            Thread.sleep(1000);
+            long ran = proc.schedStat(qemu.pid(), tid).orElseThrow().runNanos() - start;
+            long wall = System.nanoTime() - t0;
+            // 2 ms every 10 ms: at most a fifth of the time, plus one period of slack
+            assertThat(ran).as("vCPU 0 CPU time over %d ms", wall / MS).isLessThanOrEqualTo(wall / 5 + 10 * MS)
+                    .as("the firmware spins, so the reservation's share is used").isGreaterThan(wall / 20);
+            assertThat(reserver.release(r)).isEmpty();
+            assertThat(proc.cpusAllowed(qemu.pid(), tid)).contains(online);
+        } finally {
+            reserver.close();
+        }
+        assertThat(cpusetState(cpusets.get().root())).isEqualTo(before);
     }
 
     /** The largest runtime whose fixed-point bandwidth for {@code period} is at most {@code left}. */
