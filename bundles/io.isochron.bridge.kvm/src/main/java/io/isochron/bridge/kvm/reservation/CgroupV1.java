@@ -91,6 +91,10 @@ public final class CgroupV1 extends Cpusets {
         Path restDir = root.resolve(REST);
         if (first) {
             originalLoadBalance = fs.read(root.resolve("cpuset.sched_load_balance"));
+            if (fs.exists(restDir) && originalLoadBalance.equals("0")) {
+                // left behind by a run that was killed: it found the kernel's default, 1
+                originalLoadBalance = "1";
+            }
         }
         try {
             if (!fs.exists(restDir)) {
@@ -99,7 +103,9 @@ public final class CgroupV1 extends Cpusets {
             }
             // shrink the rest first: an exclusive cpuset may not overlap a sibling
             fs.write(restDir.resolve("cpuset.cpus"), Bandwidth.cpuList(rest));
-            fs.mkdir(dir);
+            if (!fs.exists(dir)) { // else left behind by a run that was killed: reused
+                fs.mkdir(dir);
+            }
             fs.write(dir.resolve("cpuset.mems"), mems);
             fs.write(dir.resolve("cpuset.cpus"), Bandwidth.cpuList(cpus));
             fs.write(dir.resolve("cpuset.cpu_exclusive"), "1");

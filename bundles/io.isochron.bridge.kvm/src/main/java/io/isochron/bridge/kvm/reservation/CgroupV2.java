@@ -91,7 +91,9 @@ public final class CgroupV2 extends Cpusets {
             enabledNow = true;
         }
         try {
-            fs.mkdir(dir);
+            if (!fs.exists(dir)) { // else left behind by a run that was killed: reused
+                fs.mkdir(dir);
+            }
             try {
                 fs.write(dir.resolve("cpuset.cpus"), cpuList);
                 if (fs.exists(dir.resolve("cpuset.cpus.exclusive"))) {

@@ -32,6 +32,9 @@ public final class HostFacts {
     private final ProcFs proc;
     private final Optional<Cpusets> cpusets;
     private final BitSet online;
+    /** Read once: the servers' parameters change only by hand, and every debugfs attempt under lockdown logs. */
+    private long[] serverPerCpu;
+    private String serverSource;
 
     public HostFacts(Kernel kernel, ProcFs proc, Optional<Cpusets> cpusets, BitSet online) {
         this.kernel = kernel;
@@ -91,8 +94,8 @@ public final class HostFacts {
         RtLimit limit = new RtLimit(Long.parseLong(read(Path.of("/proc/sys/kernel/sched_rt_runtime_us"))),
                 Long.parseLong(read(Path.of("/proc/sys/kernel/sched_rt_period_us"))));
         List<BitSet> layout = cpusets.isPresent() ? cpusets.get().rootDomains() : List.of(online);
-        long[] servers = new long[online.length()];
-        String source = servers(servers);
+        long[] servers = servers();
+        String source = serverSource;
         List<Map<Integer, Long>> held = new ArrayList<>();
         layout.forEach(d -> held.add(new HashMap<>()));
         for (int pid : proc.processes()) {
@@ -134,9 +137,21 @@ public final class HostFacts {
      * one) from debugfs; where debugfs is not readable (lockdown, not mounted) a 6.12+ kernel is
      * assumed to run the default fair server. Returns where the numbers came from.
      */
+    private synchronized long[] servers() {
+        if (serverPerCpu == null) {
+            long[] perCpu = new long[online.length()];
+            serverSource = servers(perCpu);
+            serverPerCpu = perCpu;
+        }
+        return serverPerCpu.clone();
+    }
+
     private String servers(long[] perCpu) {
         boolean read = false;
         for (String server : List.of("fair_server", "ext_server")) {
+            if (lockedDown()) {
+                break;
+            }
             for (int c = online.nextSetBit(0); c >= 0; c = online.nextSetBit(c + 1)) {
                 Path dir = SERVERS.resolve(server).resolve("cpu" + c);
                 try {
@@ -145,8 +160,11 @@ public final class HostFacts {
                     perCpu[c] += Bandwidth.ratio(period, runtime);
                     read = true;
                 } catch (IOException | NumberFormatException absent) {
-                    // no such server, or debugfs not readable
+                    break; // no such server, or debugfs not readable: one attempt, not one per CPU
                 }
+            }
+            if (!read) {
+                break; // without a readable fair server there is nothing to learn about the others
             }
         }
         if (read) {
@@ -156,9 +174,20 @@ public final class HostFacts {
             for (int c = online.nextSetBit(0); c >= 0; c = online.nextSetBit(c + 1)) {
                 perCpu[c] = DEFAULT_FAIR_SERVER;
             }
-            return "default fair server 50/1000 ms per CPU (debugfs not readable)";
+            return "default fair server 50/1000 ms per CPU (debugfs not readable"
+                    + (lockedDown() ? " under kernel lockdown)" : ")");
         }
         return "none (kernel before 6.12)";
+    }
+
+    /** Kernel lockdown refuses debugfs reads (and logs each attempt): don't try then. */
+    private static boolean lockedDown() {
+        try {
+            String modes = read(Path.of("/sys/kernel/security/lockdown"));
+            return !modes.contains("[none]");
+        } catch (IOException noLsm) {
+            return false;
+        }
     }
 
     static boolean kernelAtLeast(int major, int minor) {

@@ -5,12 +5,10 @@ import io.isochron.bridge.kvm.host.Kernel;
 import io.isochron.bridge.kvm.host.NativeException;
 import io.isochron.bridge.kvm.host.SchedAttributes;
 import io.isochron.bridge.kvm.host.SchedFlag;
-import io.isochron.bridge.kvm.host.SchedPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -22,6 +20,7 @@ import java.util.Optional;
  * snapshot that includes the reservations made before it.
  */
 public final class Reserver implements AutoCloseable {
+    private static final long REBUILD_WAIT_NANOS = 1_000_000_000L;
     private final Kernel kernel;
     private final HostFacts facts;
     private final Optional<Cpusets> cpusets;
@@ -70,11 +69,14 @@ public final class Reserver implements AutoCloseable {
         }
         SchedAttributes wanted = attributes(spec);
         try {
-            kernel.setAttributes(tid, wanted);
+            setAttributes(tid, wanted, partition != null);
         } catch (NativeException e) {
             undoPartition(cpus, spec, tid);
             throw new ReservationException(what(spec, tid) + " refused by the kernel: sched_setattr " + e.error()
-                    + " (" + e.description() + ")" + hint(e));
+                    + " (" + e.description() + ")" + (partition != null && e.error() == Errno.EPERM
+                            ? "; the thread did not run on a partition CPU within 1 s of being moved there (a paused "
+                                    + "guest's vCPU sleeps until it is resumed)"
+                            : hint(e)));
         }
         SchedAttributes got;
         try {
@@ -130,6 +132,31 @@ public final class Reserver implements AutoCloseable {
         users.clear();
         if (cpusets.isPresent()) {
             cpusets.get().removeAll();
+        }
+    }
+
+    /**
+     * sched_setattr; in a partition, EPERM is retried for a while: the kernel checks the root domain of
+     * the CPU the thread last ran on, and a sleeping thread moved into a partition stays on its old
+     * CPU's run queue until it wakes (measured: refused until the thread next runs, then accepted).
+     */
+    private void setAttributes(int tid, SchedAttributes wanted, boolean inPartition) throws NativeException {
+        long giveUp = System.nanoTime() + REBUILD_WAIT_NANOS;
+        while (true) {
+            try {
+                kernel.setAttributes(tid, wanted);
+                return;
+            } catch (NativeException e) {
+                if (!inPartition || e.error() != Errno.EPERM || System.nanoTime() > giveUp) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(5);
+                } catch (InterruptedException i) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
         }
     }
 
@@ -220,9 +247,5 @@ public final class Reserver implements AutoCloseable {
             case EINVAL -> "; the kernel needs runtime <= deadline <= period";
             default -> "";
         };
-    }
-
-    static boolean isDeadline(SchedAttributes a) {
-        return a.policy() == SchedPolicy.DEADLINE;
     }
 }

@@ -194,6 +194,7 @@ class ReserverTest {
                             + " of " + Bandwidth.format(AdmissionRule.capacity(s.limit(), 1)) + " (1 CPU × "));
             assertThat(reserver.admit(fits, u.tid())).isEmpty();
             cpusets.get().move(r.partition(), u.tid());
+            Thread.sleep(20); // until it has woken on the partition's CPU: the kernel checks that CPU's root domain
             try {
                 assertThatThrownBy(() -> kernel.setAttributes(u.tid(), Reserver.attributes(over)))
                         .isInstanceOfSatisfying(NativeException.class, e -> assertThat(e.error()).isEqualTo(Errno.EBUSY));
@@ -215,6 +216,24 @@ class ReserverTest {
     }
 
     @Test
+    void leftoversOfAKilledRunAreReusedAndRemoved() throws Exception {
+        assumeThat(cpusets).as("cgroup v1 cpuset hierarchy").hasValueSatisfying(c -> assertThat(c).isInstanceOf(CgroupV1.class));
+        int cpu = online.length() - 1;
+        Path root = cpusets.get().root();
+        Map<String, String> before = cpusetState(root);
+        Cpusets killed = Cpusets.detect(new CgroupFs(), CGROUP, online).orElseThrow();
+        Cpusets next = Cpusets.detect(new CgroupFs(), CGROUP, online).orElseThrow();
+        try {
+            Path dir = killed.partition(only(cpu)); // and then the process "dies" without removing it
+            assertThat(next.partition(only(cpu))).isEqualTo(dir);
+            assertThat(next.rootDomains()).contains(only(cpu));
+        } finally {
+            next.removeAll();
+        }
+        assertThat(cpusetState(root)).isEqualTo(before);
+    }
+
+    @Test
     void aRealQemuVcpuRunsWithinItsPinnedReservation(@TempDir Path dir) throws Exception {
         assumeThat(cpusets).as("cgroup v1 cpuset hierarchy").hasValueSatisfying(c -> assertThat(c).isInstanceOf(CgroupV1.class));
         int cpu = online.length() - 1;
@@ -223,12 +242,14 @@ class ReserverTest {
                 QmpClient qmp = QmpClient.connect(qemu.qmpSocket(), Duration.ofSeconds(20), new RecordingListener())) {
             List<VcpuThread> vcpus = qmp.queryCpusFast();
             int tid = vcpus.get(0).threadId();
+            // A running guest, as the bridge finds it: a paused vCPU sleeps on its old CPU's run queue, and
+            // the kernel refuses the reservation until it has run on the partition's CPU.
+            qmp.execute("cont");
             Reservation r = reserver.reserve(spec("t/vcpu0=2ms/10ms@" + cpu), tid);
             assertThat(r.mismatch()).isEmpty();
             assertThat(kernel.attributes(tid)).isEqualTo(SchedAttributes.deadline(2 * MS, 10 * MS, 10 * MS));
             assertThat(proc.cpusAllowed(qemu.pid(), tid)).contains(only(cpu));
 
-            qmp.execute("cont");
             long start = proc.schedStat(qemu.pid(), tid).orElseThrow().runNanos();
             long t0 = System.nanoTime();
             Thread.sleep(1000);
