@@ -15,10 +15,11 @@ import java.util.regex.Pattern;
  * ({@code ns}, {@code us}, {@code ms}, {@code s}), e.g. {@code plc1/vcpu1=2ms/10ms,deadline=5ms@1}.
  */
 public record ReservationSpec(String vm, int vcpu, long runtimeNanos, long deadlineNanos, long periodNanos,
-        boolean reclaim, BitSet cpus) {
+        boolean reclaim, BitSet cpus, String origin) {
 
-    public static final String SYNTAX = "VM/vcpuN=RUNTIME/PERIOD[,deadline=D][,reclaim][@CPUS] with durations in "
-            + "ns, us, ms or s, runtime <= deadline <= period, e.g. plc1/vcpu0=2ms/10ms or plc1/vcpu1=2ms/10ms@1";
+    public static final String SYNTAX = "VM/vcpuN=RUNTIME/PERIOD[,deadline=D][,reclaim][@CPUS] or "
+            + "VM/vcpuN=taskset:FILE,period=P[,scheduler=edf|rm][,reclaim][@CPUS] with durations in ns, us, ms or s, "
+            + "runtime <= deadline <= period, e.g. plc1/vcpu0=2ms/10ms or plc1/vcpu1=2ms/10ms@1";
 
     private static final Pattern ENTRY = Pattern.compile(
             "([A-Za-z0-9_.-]+)/vcpu(\\d+)=([^/,@]+)/([^/,@]+)((?:,[^,@]+)*)(?:@(.+))?");
@@ -26,8 +27,17 @@ public record ReservationSpec(String vm, int vcpu, long runtimeNanos, long deadl
     /** The kernel refuses runtimes below 2^DL_SCALE ns (1.024 µs). */
     private static final long MIN_RUNTIME_NANOS = 1024;
 
+    private static final Pattern TASKSET = Pattern.compile(
+            "([A-Za-z0-9_.-]+)/vcpu(\\d+)=taskset:([^,@]+)((?:,[^,@]+)*)(?:@(.+))?");
+
     public ReservationSpec {
         cpus = (BitSet) cpus.clone();
+        origin = origin == null ? "" : origin;
+    }
+
+    public ReservationSpec(String vm, int vcpu, long runtimeNanos, long deadlineNanos, long periodNanos,
+            boolean reclaim, BitSet cpus) {
+        this(vm, vcpu, runtimeNanos, deadlineNanos, periodNanos, reclaim, cpus, "");
     }
 
     @Override
@@ -49,12 +59,17 @@ public record ReservationSpec(String vm, int vcpu, long runtimeNanos, long deadl
         return Bandwidth.millis(runtimeNanos) + "/" + Bandwidth.millis(periodNanos) + " ms"
                 + (deadlineNanos != periodNanos ? " deadline " + Bandwidth.millis(deadlineNanos) + " ms" : "")
                 + " (bandwidth " + Bandwidth.format(bandwidth()) + ")" + (reclaim ? " reclaim" : "")
-                + (cpus.isEmpty() ? "" : " in a partition of CPUs " + Bandwidth.cpuList(cpus));
+                + (cpus.isEmpty() ? "" : " in a partition of CPUs " + Bandwidth.cpuList(cpus))
+                + (origin.isEmpty() ? "" : " " + origin);
     }
 
     /** @throws IllegalArgumentException one line naming the entry and what is allowed */
     public static ReservationSpec parse(String entry) {
         String e = entry.strip();
+        Matcher t = TASKSET.matcher(e);
+        if (t.matches()) {
+            return taskSet(entry, t);
+        }
         Matcher m = ENTRY.matcher(e);
         if (!m.matches()) {
             throw bad(entry, "is not " + SYNTAX);
@@ -75,17 +90,7 @@ public record ReservationSpec(String vm, int vcpu, long runtimeNanos, long deadl
                 }
             }
         }
-        BitSet cpus = new BitSet();
-        if (m.group(6) != null) {
-            try {
-                cpus = CpuList.parse(m.group(6));
-            } catch (IllegalArgumentException ex) {
-                throw bad(entry, "has partition CPUs '" + m.group(6) + "' that are not a CPU list such as 1 or 2-3");
-            }
-            if (cpus.isEmpty()) {
-                throw bad(entry, "has an empty partition CPU list");
-            }
-        }
+        BitSet cpus = m.group(6) == null ? new BitSet() : cpus(entry, m.group(6));
         if (runtime < MIN_RUNTIME_NANOS || runtime > deadline || deadline > period) {
             throw bad(entry, "needs 1.024 us <= runtime <= deadline <= period");
         }
@@ -94,6 +99,53 @@ public record ReservationSpec(String vm, int vcpu, long runtimeNanos, long deadl
             throw bad(entry, "has a period beyond the kernel's range");
         }
         return new ReservationSpec(m.group(1), Integer.parseInt(m.group(2)), runtime, deadline, period, reclaim, cpus);
+    }
+
+    /** The minimum budget for the period under which the guest's tasks meet their deadlines. */
+    private static ReservationSpec taskSet(String entry, Matcher m) {
+        long period = -1;
+        String scheduler = "edf";
+        boolean reclaim = false;
+        if (!m.group(4).isEmpty()) {
+            for (String option : m.group(4).substring(1).split(",")) {
+                String o = option.strip();
+                if (o.equals("reclaim")) {
+                    reclaim = true;
+                } else if (o.startsWith("period=")) {
+                    period = duration(entry, o.substring("period=".length()));
+                } else if (o.startsWith("scheduler=")) {
+                    scheduler = o.substring("scheduler=".length());
+                } else {
+                    throw bad(entry, "has unknown option '" + o + "' (allowed: period=P, scheduler=edf|rm, reclaim)");
+                }
+            }
+        }
+        if (period <= 0) {
+            throw bad(entry, "needs period=P for the task set's reservation");
+        }
+        BitSet cpus = m.group(5) == null ? new BitSet() : cpus(entry, m.group(5));
+        TaskSetBudget.Budget b;
+        try {
+            b = TaskSetBudget.minimum(java.nio.file.Path.of(m.group(3).strip()), scheduler, period);
+        } catch (IllegalArgumentException ex) {
+            throw bad(entry, ex.getMessage());
+        }
+        long runtime = Math.max(MIN_RUNTIME_NANOS, b.runtimeNanos());
+        return new ReservationSpec(m.group(1), Integer.parseInt(m.group(2)), runtime, period, period, reclaim, cpus,
+                "from task set " + m.group(3).strip() + " (" + b.what() + ")");
+    }
+
+    private static BitSet cpus(String entry, String list) {
+        BitSet cpus;
+        try {
+            cpus = CpuList.parse(list);
+        } catch (IllegalArgumentException ex) {
+            throw bad(entry, "has partition CPUs '" + list + "' that are not a CPU list such as 1 or 2-3");
+        }
+        if (cpus.isEmpty()) {
+            throw bad(entry, "has an empty partition CPU list");
+        }
+        return cpus;
     }
 
     private static long duration(String entry, String text) {

@@ -3,8 +3,11 @@ package io.isochron.bridge.kvm.reservation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.BitSet;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ReservationSpecTest {
     @Test
@@ -52,5 +55,31 @@ class ReservationSpecTest {
                 .hasMessageEndingWith("is not a whole number of nanoseconds");
         assertThatThrownBy(() -> ReservationSpec.parse("plc1/vcpu0=1us/10ms"))
                 .hasMessageEndingWith("needs 1.024 us <= runtime <= deadline <= period");
+    }
+
+    @Test
+    void runtimeFromAGuestTaskSetIsTheAnalysisMinimumBudget(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("plc1.yaml");
+        Files.writeString(file, "tasks:\n  - {name: cycle, wcet: 1, period: 10}\n");
+        ReservationSpec s = ReservationSpec.parse("plc1/vcpu0=taskset:" + file + ",period=10ms@1");
+        // Shin & Lee: the worst supply of (Q, 10 ms) starts after 2(10 - Q) ms; 1 ms of it by t = 10 ms
+        // needs 10 - 2(10 - Q) >= 1, so Q = 5.5 ms
+        assertThat(s.runtimeNanos()).isEqualTo(5_500_000);
+        assertThat(s.periodNanos()).isEqualTo(10_000_000).isEqualTo(s.deadlineNanos());
+        assertThat(s.cpus().get(1)).isTrue();
+        assertThat(s.describe()).endsWith("from task set " + file + " (1 tasks, edf, minimum budget 5.500 ms)");
+        // a shorter server period needs less bandwidth for the same guarantee
+        assertThat(ReservationSpec.parse("plc1/vcpu0=taskset:" + file + ",period=1ms,scheduler=rm").bandwidth())
+                .isLessThan(s.bandwidth());
+
+        assertThatThrownBy(() -> ReservationSpec.parse("plc1/vcpu0=taskset:" + file))
+                .hasMessageEndingWith("needs period=P for the task set's reservation");
+        assertThatThrownBy(() -> ReservationSpec.parse("plc1/vcpu0=taskset:" + file + ",period=1ms,scheduler=fifo"))
+                .hasMessageContaining("unknown scheduler 'fifo' (allowed: edf, rm)");
+        assertThatThrownBy(() -> ReservationSpec.parse("plc1/vcpu0=taskset:" + dir.resolve("none.yaml") + ",period=1ms"))
+                .hasMessageContaining("has a task set that cannot be used: ").hasMessageNotContaining("\n");
+        Files.writeString(file, "tasks:\n  - {name: cycle, wcet: 9, period: 10, deadline: 5}\n");
+        assertThatThrownBy(() -> ReservationSpec.parse("plc1/vcpu0=taskset:" + file + ",period=1ms"))
+                .hasMessageContaining("task set");
     }
 }
