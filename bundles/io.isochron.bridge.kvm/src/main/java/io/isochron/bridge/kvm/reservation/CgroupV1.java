@@ -1,9 +1,6 @@
 package io.isochron.bridge.kvm.reservation;
 
 import io.isochron.bridge.kvm.host.CpuList;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -73,16 +70,6 @@ public final class CgroupV1 extends Cpusets {
         return cpus;
     }
 
-    private static List<Path> children(Path dir) {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
-            ds.forEach(out::add);
-        } catch (IOException gone) {
-            // a cpuset removed meanwhile has no children to consider
-        }
-        out.sort(null);
-        return out;
-    }
 
     @Override
     protected void create(Path dir, BitSet cpus, BitSet rest) throws CgroupException {
@@ -140,15 +127,7 @@ public final class CgroupV1 extends Cpusets {
 
     @Override
     protected void destroy(Path dir) throws CgroupException {
-        for (int tid : ids(fs.read(dir.resolve("tasks")))) {
-            try {
-                moveBack(tid);
-            } catch (CgroupException e) {
-                if (fs.exists(Path.of("/proc", Integer.toString(tid)))) {
-                    throw e;
-                } // it exited meanwhile
-            }
-        }
+        moveAllBack(dir.resolve("tasks"));
         fs.rmdir(dir);
         if (partitions.isEmpty()) {
             restore();

@@ -1,9 +1,6 @@
 package io.isochron.bridge.kvm.reservation;
 
 import io.isochron.bridge.kvm.host.CpuList;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -70,16 +67,6 @@ public final class CgroupV2 extends Cpusets {
         }
     }
 
-    private static List<Path> children(Path dir) {
-        List<Path> out = new ArrayList<>();
-        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
-            ds.forEach(out::add);
-        } catch (IOException gone) {
-            // removed meanwhile
-        }
-        out.sort(null);
-        return out;
-    }
 
     @Override
     protected void create(Path dir, BitSet cpus, BitSet rest) throws CgroupException {
@@ -121,15 +108,7 @@ public final class CgroupV2 extends Cpusets {
 
     @Override
     protected void destroy(Path dir) throws CgroupException {
-        for (int tid : ids(fs.read(dir.resolve("cgroup.threads")))) {
-            try {
-                moveBack(tid);
-            } catch (CgroupException e) {
-                if (fs.exists(Path.of("/proc", Integer.toString(tid)))) {
-                    throw e;
-                }
-            }
-        }
+        moveAllBack(dir.resolve("cgroup.threads"));
         fs.rmdir(dir); // the partition's CPUs return to the root
         if (partitions.isEmpty() && enabledController) {
             enabledController = false;

@@ -142,6 +142,32 @@ public abstract class Cpusets {
 
     protected abstract void destroy(Path dir) throws CgroupException;
 
+    /** The child cgroups of {@code dir}, sorted; none if it was removed meanwhile. */
+    protected static List<Path> children(Path dir) {
+        List<Path> out = new ArrayList<>();
+        try (java.nio.file.DirectoryStream<Path> ds = java.nio.file.Files.newDirectoryStream(dir,
+                java.nio.file.Files::isDirectory)) {
+            ds.forEach(out::add);
+        } catch (java.io.IOException gone) {
+            // removed meanwhile: no children to consider
+        }
+        out.sort(null);
+        return out;
+    }
+
+    /** Moves every thread listed in {@code members} back to the root; threads that exited meanwhile need nothing. */
+    protected final void moveAllBack(Path members) throws CgroupException {
+        for (int tid : ids(fs.read(members))) {
+            try {
+                moveBack(tid);
+            } catch (CgroupException e) {
+                if (fs.exists(Path.of("/proc", Integer.toString(tid)))) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     protected static List<Integer> ids(String text) {
         List<Integer> ids = new ArrayList<>();
         for (String line : text.split("\\s+")) {

@@ -10,14 +10,12 @@ import io.isochron.bridge.kvm.host.SchedAttributes;
 import io.isochron.bridge.kvm.qmp.VcpuThread;
 import io.isochron.bridge.kvm.reservation.Reservation;
 import io.isochron.bridge.kvm.reservation.ReservationSpec;
+import io.isochron.bridge.kvm.reservation.TestThread;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -59,27 +57,9 @@ class KvmBridgeReservationTest {
 
     @Test
     void reservedVcpuIsNeitherPinnedNorHiddenAndARefusalIsTheProblem() throws Exception {
-        List<Thread> threads = new ArrayList<>();
-        int[] tids = new int[2];
-        AtomicBoolean stop = new AtomicBoolean();
-        for (int i = 0; i < 2; i++) {
-            CompletableFuture<Integer> id = new CompletableFuture<>();
-            Thread t = new Thread(() -> {
-                id.complete(kernel.currentThreadId());
-                while (!stop.get()) {
-                    long until = System.nanoTime() + 200_000;
-                    while (System.nanoTime() < until) {
-                        Thread.onSpinWait();
-                    }
-                    LockSupport.parkNanos(2_000_000);
-                }
-            }, "iso-bridge-vcpu" + i);
-            t.setDaemon(true);
-            t.start();
-            tids[i] = id.get(10, TimeUnit.SECONDS);
-            threads.add(t);
-        }
-        try {
+        try (TestThread t0 = new TestThread(kernel, "iso-bridge-vcpu0");
+                TestThread t1 = new TestThread(kernel, "iso-bridge-vcpu1")) {
+            int[] tids = {t0.tid(), t1.tid()};
             BitSet all = kernel.affinity(tids[0]);
             int last = all.length() - 1;
             Vm vm = new Vm("plc1", Path.of("/nonexistent.qmp"), pid,
@@ -113,11 +93,6 @@ class KvmBridgeReservationTest {
                 assertThat(bridge.describe(vm, 1)).contains("affinity {" + last + "}").contains("refused");
             } finally {
                 bridge.detach(sink);
-            }
-        } finally {
-            stop.set(true);
-            for (Thread t : threads) {
-                t.join(10_000);
             }
         }
     }

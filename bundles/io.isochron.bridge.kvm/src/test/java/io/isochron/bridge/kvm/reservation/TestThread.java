@@ -9,12 +9,12 @@ import java.util.concurrent.locks.LockSupport;
  * A real Java thread with its kernel thread id. It loops: spins for 0.2 ms, then sleeps 2 ms, so it
  * runs and wakes up under whatever policy it gets but leaves the shared machine nearly idle.
  */
-final class TestThread implements AutoCloseable {
+public final class TestThread implements AutoCloseable {
     private final Thread thread;
     private final int tid;
     private volatile boolean stop;
 
-    TestThread(Kernel kernel, String name) throws Exception {
+    public TestThread(Kernel kernel, String name) throws Exception {
         CompletableFuture<Integer> id = new CompletableFuture<>();
         thread = new Thread(() -> {
             id.complete(kernel.currentThreadId());
@@ -31,7 +31,7 @@ final class TestThread implements AutoCloseable {
         tid = id.get(10, TimeUnit.SECONDS);
     }
 
-    int tid() {
+    public int tid() {
         return tid;
     }
 
