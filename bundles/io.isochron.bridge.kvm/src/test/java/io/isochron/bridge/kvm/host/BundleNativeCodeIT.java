@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fazecast.jSerialComm.SerialPort;
+import io.isochron.api.IoCategory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.HdrHistogram.Histogram;
 import org.apache.felix.framework.FrameworkFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +29,20 @@ class BundleNativeCodeIT {
     @Test
     void bundleLoadsItsLibraryThroughBundleNativeCode() throws Exception {
         Framework felix = new FrameworkFactory().newFramework(Map.of(
+                // HdrHistogram imports javax.xml.bind for its Base64 helper only, which this test never
+                // reaches; the kvm profile deploys jakarta.xml.bind-api for it
+                Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "javax.xml.bind;version=2.3.3",
+                // the bridge's DS component needs an SCR to run, but this test is about the native library only
+                Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA, "osgi.extender;osgi.extender=osgi.component;version:Version=1.5",
                 Constants.FRAMEWORK_STORAGE, cache.toString(),
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
         felix.start();
         try {
             List<Bundle> bundles = new ArrayList<>();
-            for (Class<?> jackson : List.of(JsonProperty.class, JsonFactory.class, ObjectMapper.class)) {
-                bundles.add(install(felix, Path.of(jackson.getProtectionDomain().getCodeSource().getLocation().toURI())));
+            // what the bridge imports: Jackson, jSerialComm, HdrHistogram and the Isochron API
+            for (Class<?> dependency : List.of(JsonProperty.class, JsonFactory.class, ObjectMapper.class,
+                    SerialPort.class, Histogram.class, IoCategory.class)) {
+                bundles.add(install(felix, Path.of(dependency.getProtectionDomain().getCodeSource().getLocation().toURI())));
             }
             Bundle bridge = install(felix, Path.of(System.getProperty("isochron.bundle")));
             bundles.add(bridge);
