@@ -8,8 +8,9 @@ import picocli.CommandLine.Command;
  * The offline command line. Exit codes: 0 success, 2 bad input (one line on stderr), 1 failure.
  */
 @Command(name = "isochron", mixinStandardHelpOptions = true, versionProvider = IsochronCommand.Version.class,
-        description = "Interference-aware vCPU scheduling: offline simulation, comparison and schedulability analysis.",
-        subcommands = {SimulateCommand.class, CompareCommand.class, EvaluateCommand.class, AnalyzeCommand.class})
+        description = "Interference-aware vCPU scheduling: offline simulation, comparison, schedulability analysis and host jitter.",
+        subcommands = {SimulateCommand.class, CompareCommand.class, EvaluateCommand.class, AnalyzeCommand.class,
+            JitterCommand.class})
 public final class IsochronCommand implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
 
@@ -18,7 +19,7 @@ public final class IsochronCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (allowed: simulate, compare, evaluate, analyze)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (allowed: simulate, compare, evaluate, analyze, jitter)");
     }
 
     public static void main(String[] args) {

@@ -1,11 +1,14 @@
 package io.isochron.shell;
 
+import io.isochron.api.runtime.JitterSource;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerStateSource;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
 /** Gogo commands: {@code isochron:status}, {@code isochron:vms}, {@code isochron:policy}. */
 @Component(service = IsochronCommands.class, property = {
@@ -21,9 +24,13 @@ public class IsochronCommands {
     @Reference
     PolicyControl control;
 
-    @Descriptor("policy, health, decisions, per-pCPU placement and per-component utilisation")
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile JitterSource jitter;
+
+    @Descriptor("policy, health, decisions, per-pCPU placement, per-component utilisation and jitter")
     public String status() {
-        return StatusFormat.status(state.snapshot());
+        JitterSource j = jitter;
+        return StatusFormat.status(state.snapshot()) + StatusFormat.jitter(j == null ? null : j.jitter());
     }
 
     @Descriptor("the VMs' vCPUs: category, state and pCPU")

@@ -1,5 +1,6 @@
 package io.isochron.shell;
 
+import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
 import java.util.List;
@@ -32,6 +33,28 @@ final class StatusFormat {
                 b.append(String.format(Locale.ROOT, "%-9s %7.1f %7.1f %12.3f%n", c.category(), c.utilizationPercent(),
                         c.peakPercent(), c.overloadSeconds()));
             }
+        }
+        return b.toString();
+    }
+
+    /**
+     * The jitter table of {@code status}: one line per source (host first), µs and percent of the
+     * source's cycle. {@code null}: no jitter monitor runs.
+     */
+    static String jitter(List<JitterStats> stats) {
+        if (stats == null) {
+            return String.format(Locale.ROOT, "%njitter     (no jitter monitor)%n");
+        }
+        if (stats.isEmpty()) {
+            return String.format(Locale.ROOT, "%njitter     (no window completed yet)%n");
+        }
+        StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "%n%-12s %7s %8s %8s %8s %8s %8s %10s %8s %9s%n",
+                "jitter", "cycle", "min µs", "avg µs", "max µs", "p99 µs", "p99.9 µs", "samples", "overruns",
+                "p99 % cyc"));
+        for (JitterStats j : stats) {
+            b.append(String.format(Locale.ROOT, "%-12s %7d %8.1f %8.1f %8.1f %8.1f %8.1f %10d %8d %9.1f%n", j.source(),
+                    j.cycleMicros(), j.minMicros(), j.avgMicros(), j.maxMicros(), j.p99Micros(), j.p999Micros(), j.samples(),
+                    j.overruns(), j.cycleMicros() <= 0 ? 0 : j.p99Micros() * 100 / j.cycleMicros()));
         }
         return b.toString();
     }

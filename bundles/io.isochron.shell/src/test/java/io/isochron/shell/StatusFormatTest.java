@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.Health;
+import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
 import java.util.List;
@@ -34,6 +35,17 @@ class StatusFormatTest {
         String text = StatusFormat.status(state("shortest-queue", "my-policy", Health.OFF_SPEC, "configured policy 'my-policy' is not available"));
         assertThat(text).contains("policy     shortest-queue — fallback, configured: my-policy")
                 .contains("health     OFF_SPEC: configured policy 'my-policy' is not available");
+    }
+
+    @Test
+    void jitterShowsOneLinePerSourceWithPercentOfCycle() {
+        String text = StatusFormat.jitter(List.of(new JitterStats("host", 1000, 2, 4.5, 61, 12, 40, 10_000, 1),
+                new JitterStats("plc", 2000, 10, 20, 300, 150, 290, 500, 0)));
+        assertThat(text.lines()).hasSize(4);
+        assertThat(text).containsPattern("host\\s+1000\\s+2.0\\s+4.5\\s+61.0\\s+12.0\\s+40.0\\s+10000\\s+1\\s+1.2\\n")
+                .containsPattern("plc\\s+2000\\s+10.0\\s+20.0\\s+300.0\\s+150.0\\s+290.0\\s+500\\s+0\\s+7.5\\n");
+        assertThat(StatusFormat.jitter(List.of())).contains("no window completed yet");
+        assertThat(StatusFormat.jitter(null)).contains("no jitter monitor");
     }
 
     @Test

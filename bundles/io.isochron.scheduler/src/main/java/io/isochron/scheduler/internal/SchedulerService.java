@@ -2,6 +2,7 @@ package io.isochron.scheduler.internal;
 
 import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.api.runtime.JitterSource;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
 import io.isochron.api.runtime.SchedulerStateSource;
@@ -62,6 +63,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     private volatile String rejected;
     private volatile Engine engine;
     private volatile HypervisorBridge bridge;
+    private volatile JitterSource jitter;
     private long windowNanos = 1_000_000_000L;
     private volatile ConfigurationAdmin configAdmin;
     /** Decisions made with bridges attached before the current one, so that the count never goes back. */
@@ -141,6 +143,19 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         }
     }
 
+    /** The jitter monitor, when one runs: its limits decide OFF_SPEC (health only; it never affects decisions). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC,
+            policyOption = ReferencePolicyOption.GREEDY)
+    void setJitter(JitterSource j) {
+        jitter = j;
+    }
+
+    void unsetJitter(JitterSource j) {
+        if (jitter == j) {
+            jitter = null;
+        }
+    }
+
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void setConfigAdmin(ConfigurationAdmin ca) {
         configAdmin = ca;
@@ -195,6 +210,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         Health health;
         String reason;
         String bridgeProblem;
+        String jitterProblem;
         if (e == null) {
             health = Health.FAILURE;
             reason = "no hypervisor bridge attached: nothing is scheduled";
@@ -208,6 +224,9 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             health = Health.OFF_SPEC;
             reason = "configured policy '" + configuredPolicy + "' is not available; deciding with "
                     + p.policyName();
+        } else if (!(jitterProblem = jitterOffSpec()).isEmpty()) {
+            health = Health.OFF_SPEC;
+            reason = "jitter: " + jitterProblem;
         } else if (!s.recentFault().isEmpty()) {
             health = Health.MAINTENANCE_REQUIRED;
             reason = "hypervisor bridge could not apply decisions (" + s.bridgeFaults() + " so far); last: "
@@ -292,6 +311,19 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         try {
             String p = e.bridge().problem();
             return p == null ? "" : p;
+        } catch (RuntimeException ex) {
+            return "status unavailable: " + ex;
+        }
+    }
+
+    private String jitterOffSpec() {
+        JitterSource j = jitter;
+        if (j == null) {
+            return "";
+        }
+        try {
+            String reason = j.offSpec();
+            return reason == null ? "" : reason;
         } catch (RuntimeException ex) {
             return "status unavailable: " + ex;
         }

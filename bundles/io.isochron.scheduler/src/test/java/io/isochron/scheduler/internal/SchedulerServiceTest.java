@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.api.runtime.JitterSource;
+import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.runtime.SchedulerState;
 import io.isochron.api.scheduling.RunQueueSummary;
@@ -182,6 +184,36 @@ class SchedulerServiceTest {
         service.addPolicy(new InterferenceAwarePolicy());
         assertThat(service.active().name()).isEqualTo("interference-aware");
         assertThat(service.snapshot().health()).isEqualTo(Health.NORMAL);
+    }
+
+    @Test
+    void jitterOutsideItsLimitsIsOffSpecBelowMoreSevereConditions() {
+        String[] offSpec = {"host: p99 87 µs > limit 50 µs"};
+        JitterSource jitter = new JitterSource() {
+            @Override
+            public List<JitterStats> jitter() {
+                return List.of();
+            }
+
+            @Override
+            public String offSpec() {
+                return offSpec[0];
+            }
+        };
+        service.setJitter(jitter);
+        SchedulerState state = service.snapshot();
+        assertThat(state.health()).isEqualTo(Health.OFF_SPEC);
+        assertThat(state.healthReason()).isEqualTo("jitter: host: p99 87 µs > limit 50 µs");
+
+        service.modified(config("no-such-policy", 0));
+        assertThat(service.snapshot().health()).as("a rejected configuration is more severe").isEqualTo(Health.CHECK_FUNCTION);
+        service.modified(config("interference-aware", 0));
+
+        offSpec[0] = "";
+        assertThat(service.snapshot().health()).isEqualTo(Health.NORMAL);
+        offSpec[0] = "host: max 900 µs > limit 500 µs";
+        service.unsetJitter(jitter);
+        assertThat(service.snapshot().health()).as("no monitor, no jitter verdict").isEqualTo(Health.NORMAL);
     }
 
     @Test

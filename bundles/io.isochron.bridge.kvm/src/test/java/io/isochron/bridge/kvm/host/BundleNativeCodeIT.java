@@ -7,13 +7,17 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fazecast.jSerialComm.SerialPort;
 import io.isochron.api.IoCategory;
+import org.HdrHistogram.Histogram;
+import org.apache.felix.scr.impl.runtime.ServiceComponentRuntimeImpl;
+import org.osgi.service.component.runtime.ServiceComponentRuntime;
+import org.osgi.util.function.Function;
+import org.osgi.util.promise.Promise;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.HdrHistogram.Histogram;
 import org.apache.felix.framework.FrameworkFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,19 +33,17 @@ class BundleNativeCodeIT {
     @Test
     void bundleLoadsItsLibraryThroughBundleNativeCode() throws Exception {
         Framework felix = new FrameworkFactory().newFramework(Map.of(
-                // HdrHistogram imports javax.xml.bind for its Base64 helper only, which this test never
-                // reaches; the kvm profile deploys jakarta.xml.bind-api for it
-                Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, "javax.xml.bind;version=2.3.3",
-                // the bridge's DS component needs an SCR to run, but this test is about the native library only
-                Constants.FRAMEWORK_SYSTEMCAPABILITIES_EXTRA, "osgi.extender;osgi.extender=osgi.component;version:Version=1.5",
                 Constants.FRAMEWORK_STORAGE, cache.toString(),
                 Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT));
         felix.start();
         try {
             List<Bundle> bundles = new ArrayList<>();
-            // what the bridge imports: Jackson, jSerialComm, HdrHistogram and the Isochron API
+            // what the bridge imports or requires: Jackson, the API, HdrHistogram (which imports JAXB), jSerialComm, and
+            // Declarative Services (its component needs the osgi.component extender)
             for (Class<?> dependency : List.of(JsonProperty.class, JsonFactory.class, ObjectMapper.class,
-                    SerialPort.class, Histogram.class, IoCategory.class)) {
+                    IoCategory.class, Histogram.class, SerialPort.class, ServiceComponentRuntime.class,
+                    Promise.class, Function.class, ServiceComponentRuntimeImpl.class, javax.xml.bind.JAXB.class,
+                    javax.activation.DataHandler.class)) {
                 bundles.add(install(felix, Path.of(dependency.getProtectionDomain().getCodeSource().getLocation().toURI())));
             }
             Bundle bridge = install(felix, Path.of(System.getProperty("isochron.bundle")));
