@@ -62,6 +62,21 @@ public final class ProcFs {
                 .orElse(OptionalInt.empty());
     }
 
+    /**
+     * The thread's scheduling policy number (field 41 of its stat), read without a system call so a
+     * scan of every thread stays cheap. The command name in field 2 may hold spaces and parentheses,
+     * so fields are counted after its last ')'.
+     */
+    public OptionalInt policy(int pid, int tid) {
+        Optional<String> stat = read(task(pid, tid).resolve("stat"));
+        if (stat.isEmpty()) {
+            return OptionalInt.empty();
+        }
+        String text = stat.get();
+        String[] f = text.substring(text.lastIndexOf(')') + 1).strip().split("\\s+");
+        return f.length > 38 ? OptionalInt.of(Integer.parseInt(f[38])) : OptionalInt.empty();
+    }
+
     private static Path task(int pid, int tid) {
         return PROC.resolve(Integer.toString(pid)).resolve("task").resolve(Integer.toString(tid));
     }

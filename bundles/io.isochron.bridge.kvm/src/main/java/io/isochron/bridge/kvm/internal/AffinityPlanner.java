@@ -33,10 +33,22 @@ final class AffinityPlanner {
      *     gets an empty set, meaning "leave it as it is"
      */
     void plan(int vcpus, IoCategory[] category, int[] runningOn, int[] queuedOn, BitSet[] out) {
+        plan(vcpus, category, runningOn, queuedOn, null, out);
+    }
+
+    /**
+     * As above, but vCPUs marked in {@code reserved} (SCHED_DEADLINE threads, which the kernel does not
+     * let anyone pin) get an empty target and do not count as running anywhere: the host CPU the
+     * scheduler chose for them is not where they run.
+     */
+    void plan(int vcpus, IoCategory[] category, int[] runningOn, int[] queuedOn, boolean[] reserved, BitSet[] out) {
         for (BitSet b : categoryCpus) {
             b.clear();
         }
         for (int v = 0; v < vcpus; v++) {
+            if (reserved != null && reserved[v]) {
+                continue;
+            }
             if (runningOn[v] >= 0 && category[v].isComponent()) {
                 categoryCpus[category[v].ordinal()].set(hostCpu[runningOn[v]]);
             }
@@ -44,6 +56,9 @@ final class AffinityPlanner {
         for (int v = 0; v < vcpus; v++) {
             BitSet target = out[v];
             target.clear();
+            if (reserved != null && reserved[v]) {
+                continue;
+            }
             if (runningOn[v] >= 0) {
                 target.set(hostCpu[runningOn[v]]);
             } else if (queuedOn[v] >= 0) {

@@ -56,6 +56,8 @@ final class KvmBridge implements HypervisorBridge {
     private final BitSet[] target;
     private final BitSet[] applied;
     private final int[] runningVcpu;
+    /** SCHED_DEADLINE vCPUs: scheduled by the kernel's reservation, never pinned. */
+    private final boolean[] reserved;
     /** Arrival of the frame whose summary the vCPU's current decision used; 0 once measured. */
     private final long[] frameArrivedAt;
     /** Frame arrival → placement applied and read back, in µs; written by the tick, read by the shell. */
@@ -93,12 +95,14 @@ final class KvmBridge implements HypervisorBridge {
         applied = new BitSet[n];
         runningVcpu = new int[hostCpus.length];
         frameArrivedAt = new long[n];
+        reserved = new boolean[n];
         int id = 0;
         for (Vm vm : vms) {
             for (int i = 0; i < vm.vcpus.size(); i++, id++) {
                 vmOf[id] = vm;
                 indexInVm[id] = i;
                 tid[id] = vm.vcpus.get(i).threadId();
+                reserved[id] = vm.reservations.containsKey(i);
                 summary[id] = new RunQueueSummary();
                 spare[id] = new RunQueueSummary();
                 target[id] = new BitSet();
@@ -215,7 +219,7 @@ final class KvmBridge implements HypervisorBridge {
             }
         }
         s.dispatch(now);
-        planner.plan(vmOf.length, category, runningOn, queuedOn, target);
+        planner.plan(vmOf.length, category, runningOn, queuedOn, reserved, target);
         if (applyAffinity) {
             apply();
         }
@@ -325,9 +329,19 @@ final class KvmBridge implements HypervisorBridge {
         queuedOn[vcpuId] = pcpu; // back in a queue; where exactly the next ready/dispatch decides
     }
 
+    /**
+     * The last placement fault, and every configured reservation that is not in force (refused by
+     * admission or by the kernel): those vCPUs run as ordinary threads, which Health reports.
+     */
     @Override
     public String problem() {
-        return problem;
+        String reservations = vms.stream()
+                .flatMap(vm -> vm.reservationProblems.values().stream())
+                .collect(java.util.stream.Collectors.joining("; "));
+        if (reservations.isEmpty()) {
+            return problem;
+        }
+        return problem.isEmpty() ? reservations : problem + "; " + reservations;
     }
 
     long ticks() {
@@ -344,8 +358,12 @@ final class KvmBridge implements HypervisorBridge {
             if (vmOf[id] == vm && indexInVm[id] == index) {
                 String where = runningOn[id] >= 0 ? "running on pCPU " + runningOn[id]
                         : queuedOn[id] >= 0 ? "queued on pCPU " + queuedOn[id] : "idle";
+                var r = vm.reservations.get(index);
+                String refused = vm.reservationProblems.get(index);
                 return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + tid[id] + "  " + category[id] + "  "
-                        + where + "  affinity " + (applied[id].isEmpty() ? "unchanged" : applied[id]);
+                        + where + (r != null ? "  reserved " + r.describe()
+                                : "  affinity " + (applied[id].isEmpty() ? "unchanged" : applied[id]))
+                        + (refused == null ? "" : "  (" + refused + ")");
             }
         }
         return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + vm.vcpus.get(index).threadId()

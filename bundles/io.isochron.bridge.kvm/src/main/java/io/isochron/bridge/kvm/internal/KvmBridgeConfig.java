@@ -38,4 +38,10 @@ public @interface KvmBridgeConfig {
             + "each shared component, in the order GPU, RAM, CACHE, ETHERNET, BUS, STORAGE")
     String[] componentBytesPerSecond() default {"1000000000", "10000000000", "50000000000", "125000000", "11520",
         "200000000"};
+
+    @AttributeDefinition(name = "Reservations", description = "SCHED_DEADLINE reservations for vCPU threads, each "
+            + "VM/vcpuN=RUNTIME/PERIOD[,deadline=D][,reclaim][@CPUS], e.g. plc1/vcpu0=2ms/10ms or "
+            + "plc1/vcpu1=2ms/10ms@1 (in an exclusive cpuset partition of CPU 1); applied when the guest is found. "
+            + "A reserved vCPU is not pinned by placement decisions")
+    String[] reservations() default {};
 }

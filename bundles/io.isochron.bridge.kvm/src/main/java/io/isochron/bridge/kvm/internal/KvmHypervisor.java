@@ -15,6 +15,15 @@ import io.isochron.bridge.kvm.qmp.QmpEvent;
 import io.isochron.bridge.kvm.qmp.QmpException;
 import io.isochron.bridge.kvm.qmp.QmpListener;
 import io.isochron.bridge.kvm.qmp.VcpuThread;
+import io.isochron.bridge.kvm.reservation.Bandwidth;
+import io.isochron.bridge.kvm.reservation.CgroupException;
+import io.isochron.bridge.kvm.reservation.CgroupFs;
+import io.isochron.bridge.kvm.reservation.Cpusets;
+import io.isochron.bridge.kvm.reservation.HostFacts;
+import io.isochron.bridge.kvm.reservation.Reservation;
+import io.isochron.bridge.kvm.reservation.ReservationException;
+import io.isochron.bridge.kvm.reservation.ReservationSpec;
+import io.isochron.bridge.kvm.reservation.Reserver;
 import io.isochron.channel.FrameReader;
 import io.isochron.channel.SummaryConverter;
 import io.isochron.channel.transport.ChannelConfig;
@@ -75,10 +84,12 @@ public class KvmHypervisor {
     private ServiceRegistration<HypervisorBridge> registration;
     private KvmBridge bridge;
     private Thread watcher;
+    /** Made only when reservations are configured: nothing on the host changes otherwise. */
+    private Reserver reserver;
 
     /** The validated configuration. */
     record Settings(Path directory, Map<String, Path> sockets, String chardev, int[] hostCpus, long tickNanos,
-            boolean applyAffinity, int framesPerSecond, double[] bytesPerSecond) {}
+            boolean applyAffinity, int framesPerSecond, double[] bytesPerSecond, List<ReservationSpec> reservations) {}
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void setJitter(GuestJitterSink sink) {
@@ -101,6 +112,13 @@ public class KvmHypervisor {
             return;
         }
         converter = new SummaryConverter(settings.bytesPerSecond(), settings.tickNanos());
+        if (!settings.reservations().isEmpty()) {
+            BitSet online = onlineCpus();
+            Optional<Cpusets> cpusets = Cpusets.detect(new CgroupFs(), Path.of("/sys/fs/cgroup"), online);
+            reserver = new Reserver(kernel, new HostFacts(kernel, proc, cpusets, online), cpusets);
+            LOG.log(Level.INFO, "KVM bridge: " + settings.reservations().size() + " vCPU reservation(s) configured; "
+                    + cpusets.map(Cpusets::kind).orElse("no cpuset hierarchy (pinned reservations unavailable)"));
+        }
         Path nativeDir = Path.of(System.getProperty("isochron.var", System.getProperty("java.io.tmpdir")), "native");
         try {
             SerialNative.prepare(nativeDir);
@@ -125,9 +143,66 @@ public class KvmHypervisor {
         }
         synchronized (this) {
             unregister();
-            vms.values().forEach(Vm::close);
+            vms.values().forEach(vm -> {
+                release(vm);
+                vm.close();
+            });
             vms.clear();
+            if (reserver != null) {
+                try {
+                    reserver.close();
+                } catch (CgroupException e) {
+                    LOG.log(Level.WARNING, "KVM bridge: removing the cpuset partitions failed: " + e.getMessage());
+                }
+            }
         }
+    }
+
+    /**
+     * Applies the configured reservations of guest {@code vm}'s vCPUs. A refusal (admission, cpuset or
+     * kernel) is logged once, kept for Health and the shell, and leaves the vCPU an ordinary thread
+     * that the placement decisions pin as usual.
+     */
+    private void reserve(Vm vm) {
+        for (ReservationSpec spec : settings.reservations()) {
+            if (!spec.vm().equals(vm.name)) {
+                continue;
+            }
+            int index = -1;
+            for (int i = 0; i < vm.vcpus.size(); i++) {
+                if (vm.vcpus.get(i).cpuIndex() == spec.vcpu()) {
+                    index = i;
+                }
+            }
+            if (index < 0) {
+                String why = "reservation for " + spec.label() + " not applied: guest " + vm.name + " has vCPUs "
+                        + vm.vcpus.stream().map(v -> Integer.toString(v.cpuIndex())).collect(Collectors.joining(","));
+                vm.reservationProblems.put(-1 - spec.vcpu(), why);
+                LOG.log(Level.WARNING, "KVM bridge: " + why);
+                continue;
+            }
+            int tid = vm.vcpus.get(index).threadId();
+            try {
+                Reservation r = reserver.reserve(spec, tid);
+                vm.reservations.put(index, r);
+                if (!r.mismatch().isEmpty()) {
+                    vm.reservationProblems.put(index, spec.label() + " (thread " + tid + "): " + r.mismatch());
+                }
+                LOG.log(r.mismatch().isEmpty() ? Level.INFO : Level.WARNING,
+                        "KVM bridge: " + spec.label() + " (thread " + tid + ") reserved: " + r.describe());
+            } catch (ReservationException e) {
+                vm.reservationProblems.put(index, e.getMessage());
+                LOG.log(Level.WARNING, "KVM bridge: " + e.getMessage() + "; the vCPU stays an ordinary thread");
+            }
+        }
+    }
+
+    /** Ends the guest's reservations (its threads are usually gone already) and drops empty partitions. */
+    private void release(Vm vm) {
+        for (Reservation r : vm.reservations.values()) {
+            reserver.release(r).ifPresent(p -> LOG.log(Level.WARNING, "KVM bridge: " + p));
+        }
+        vm.reservations.clear();
     }
 
     private void watch() {
@@ -165,6 +240,7 @@ public class KvmHypervisor {
             Vm vm = e.getValue();
             if (!present.containsKey(e.getKey()) || !vm.qmpConnected() || !Files.exists(Path.of("/proc/" + vm.qemuPid))) {
                 LOG.log(Level.INFO, "KVM bridge: guest " + vm.name + " is gone (QEMU pid " + vm.qemuPid + "); removed");
+                release(vm);
                 vm.close();
                 it.remove();
                 changed = true;
@@ -228,6 +304,9 @@ public class KvmHypervisor {
                             .collect(Collectors.joining(", "))
                     + "; other host threads " + describe(threads)
                     + pty.map(p -> "; channel " + p).orElse(""));
+            if (reserver != null) {
+                reserve(vm);
+            }
             return vm;
         } catch (QmpException | RuntimeException e) {
             qmp.close();
@@ -368,8 +447,31 @@ public class KvmHypervisor {
                         + bw[i] + "' must be a positive number of bytes per second");
             }
         }
+        List<ReservationSpec> reservations = new ArrayList<>();
+        for (String entry : c.reservations()) {
+            if (entry.isBlank()) {
+                continue;
+            }
+            ReservationSpec r;
+            try {
+                r = ReservationSpec.parse(entry);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("property 'reservations': " + e.getMessage());
+            }
+            if (reservations.stream().anyMatch(o -> o.label().equals(r.label()))) {
+                throw new IllegalArgumentException("property 'reservations': " + r.label() + " is reserved twice");
+            }
+            BitSet off = r.cpus();
+            off.andNot(online);
+            if (!off.isEmpty()) {
+                throw new IllegalArgumentException("property 'reservations': partition CPUs of '" + entry.strip()
+                        + "' must be online CPUs (online: " + Bandwidth.cpuList(online) + ")");
+            }
+            reservations.add(r);
+        }
         return new Settings(dir, sockets, c.channelChardev().trim(), cpus.stream().toArray(),
-                TimeUnit.MILLISECONDS.toNanos(c.tickMillis()), c.applyAffinity(), c.channelFramesPerSecond(), bytes);
+                TimeUnit.MILLISECONDS.toNanos(c.tickMillis()), c.applyAffinity(), c.channelFramesPerSecond(), bytes,
+                List.copyOf(reservations));
     }
 
     private static String cpuList(int[] cpus) {

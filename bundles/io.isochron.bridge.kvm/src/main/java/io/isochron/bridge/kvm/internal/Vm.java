@@ -9,7 +9,10 @@ import io.isochron.channel.SummaryConverter;
 import io.isochron.channel.transport.Channel;
 import io.isochron.channel.transport.ChannelListener;
 import java.nio.file.Path;
+import io.isochron.bridge.kvm.reservation.Reservation;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
 /**
@@ -27,6 +30,10 @@ final class Vm implements ChannelListener, AutoCloseable {
     private final Supplier<GuestJitterSink> jitter;
     private final RunQueueSummary[] pending;
     private final long[] pendingAt;
+    /** vCPU index → the reservation in force; written when the guest is found, read by the bridge. */
+    final Map<Integer, Reservation> reservations = new ConcurrentHashMap<>();
+    /** vCPU index (or -1 for the guest) → why its configured reservation is not in force. */
+    final Map<Integer, String> reservationProblems = new ConcurrentHashMap<>();
     private volatile Channel channel;
     private volatile long frames;
 

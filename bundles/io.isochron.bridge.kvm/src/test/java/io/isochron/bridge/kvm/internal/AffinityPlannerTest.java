@@ -59,4 +59,15 @@ class AffinityPlannerTest {
         assertThat(out[1]).as("NONE follows its queue even though NONE runs elsewhere").isEqualTo(cpus(2));
         assertThat(out[2]).as("idle: empty means unchanged").isEqualTo(new BitSet());
     }
+
+    @Test
+    void reservedVcpusAreNeverPinnedAndDoNotDrawTheirCategory() {
+        BitSet[] out = new BitSet[] {new BitSet(), new BitSet()};
+        out[0].set(7);
+        // reserved STORAGE "runs" on pCPU 0 in the scheduler's view; the queued STORAGE vCPU must not follow it
+        planner.plan(2, new IoCategory[] {STORAGE, STORAGE}, new int[] {0, -1}, new int[] {-1, 1},
+                new boolean[] {true, false}, out);
+        assertThat(out[0]).as("empty: left to the kernel's reservation").isEqualTo(new BitSet());
+        assertThat(out[1]).isEqualTo(cpus(3));
+    }
 }

@@ -12,6 +12,11 @@ class KvmSettingsTest {
     private static final BitSet ONLINE = BitSet.valueOf(new long[] {0b1111});
 
     private static KvmBridgeConfig config(String cpus, int tick, String[] sockets, String[] bandwidths) {
+        return config(cpus, tick, sockets, bandwidths, new String[0]);
+    }
+
+    private static KvmBridgeConfig config(String cpus, int tick, String[] sockets, String[] bandwidths,
+            String[] reservations) {
         return new KvmBridgeConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -57,6 +62,11 @@ class KvmSettingsTest {
             public String[] componentBytesPerSecond() {
                 return bandwidths;
             }
+
+            @Override
+            public String[] reservations() {
+                return reservations;
+            }
         };
     }
 
@@ -89,5 +99,24 @@ class KvmSettingsTest {
         zero[5] = "0";
         assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], zero), ONLINE))
                 .hasMessageContaining("value 6 = '0' must be a positive number");
+    }
+
+    @Test
+    void reservationsAreParsedAndBadOnesRefusedWithWhatIsAllowed() {
+        KvmHypervisor.Settings s = KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+                new String[] {"plc1/vcpu0=2ms/10ms", " ", "plc1/vcpu1=2ms/10ms@1"}), ONLINE);
+        assertThat(s.reservations()).hasSize(2);
+        assertThat(s.reservations().get(1).cpus().get(1)).isTrue();
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+                new String[] {"plc1/vcpu0=2ms"}), ONLINE))
+                .hasMessageStartingWith("property 'reservations': reservation 'plc1/vcpu0=2ms' is not "
+                        + "VM/vcpuN=RUNTIME/PERIOD[,deadline=D][,reclaim][@CPUS]");
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+                new String[] {"plc1/vcpu0=2ms/10ms", "plc1/vcpu0=1ms/10ms"}), ONLINE))
+                .hasMessage("property 'reservations': plc1/vcpu0 is reserved twice");
+        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+                new String[] {"plc1/vcpu0=2ms/10ms@7"}), ONLINE))
+                .hasMessage("property 'reservations': partition CPUs of 'plc1/vcpu0=2ms/10ms@7' must be online CPUs "
+                        + "(online: 0-3)");
     }
 }
