@@ -48,6 +48,12 @@ class KvmGuestsTest {
     private Guest g2;
     private Guest g3;
 
+    /*
+     * STORAGE counts 1 GB/s as 100 % here (default 200 MB/s): a storage guest under TCG moves
+     * 50-110 MB/s, so the two together stay well below 100 % and interference-aware may let them
+     * co-run when the overlap allows it; at the default the sum hovers around 100 % and whether they
+     * may co-run depends on the moment.
+     */
     @BeforeAll
     void launch(@TempDir Path tempDir) throws Exception {
         dir = tempDir;
@@ -63,7 +69,8 @@ class KvmGuestsTest {
                   ":configurator:resource-version": 1,
                   ":configurator:symbolic-name": "hil.kvm",
                   ":configurator:version": "1.0.0",
-                  "io.isochron.bridge.kvm": { "qmpDirectory": "%s" },
+                  "io.isochron.bridge.kvm": { "qmpDirectory": "%s",
+                    "componentBytesPerSecond": ["1e9", "1e10", "5e10", "125000000", "11520", "1e9"] },
                   %s,
                   "io.isochron.mqtt": { "brokerUri": "%s", "groupId": "%s", "edgeNodeId": "%s" }
                 }
@@ -122,13 +129,33 @@ class KvmGuestsTest {
                 .isEqualTo(0);
     }
 
+    /** The control-cycle latencies the guest agents report land per VM in the jitter monitor. */
+    @Test
+    @Order(2)
+    void theGuestsControlCycleJitterIsMeasuredPerVm() throws Exception {
+        appliance.await(() -> samples("g1") > 0 && samples("g3") > 0, 40,
+                "guest jitter windows under VirtualMachines/<vm>/Jitter");
+        double p99 = ((Number) opcUa.value("Isochron/VirtualMachines/g1/Jitter/P99")).doubleValue();
+        double max = ((Number) opcUa.value("Isochron/VirtualMachines/g1/Jitter/Max")).doubleValue();
+        System.out.printf("g1 control cycle (1 ms, under TCG): %d samples, p99 %.0f µs, max %.0f µs%n",
+                samples("g1"), p99, max);
+        // read one after the other, so they may come from two windows: only check each is a real latency
+        assertThat(p99).as("p99 of g1's wake-up latency, µs").isPositive().isFinite();
+        assertThat(max).as("max of g1's wake-up latency, µs").isPositive().isFinite();
+    }
+
+    private long samples(String vm) {
+        Object v = opcUa.value("Isochron/VirtualMachines/" + vm + "/Jitter/Samples");
+        return v instanceof Number n ? n.longValue() : 0;
+    }
+
     /**
      * The figures for docs/benchmarks.md, measured on the running rig: the bridge's own CPU time
      * (its decision thread, channel readers, QMP threads) over 20 s with three guests, and the time
      * from a guest's frame arriving to the placement it led to being in force, as the shell reports it.
      */
     @Test
-    @Order(2)
+    @Order(3)
     void reportsTheBridgeCostAndTheFrameToPlacementLatency() throws Exception {
         long pid = appliance.process.pid();
         long before = bridgeTicks(pid);
@@ -169,7 +196,7 @@ class KvmGuestsTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void withOverlapZeroTheTwoStorageGuestsShareOneCore() throws Exception {
         Sample s = sample();
         System.out.printf("interference-aware, overlap 0: g1/g2 vCPUs on different cores in %d of %d samples%n",
@@ -180,7 +207,7 @@ class KvmGuestsTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aLargerOverlapLetsTheCategorySpillOntoASecondCore() throws Exception {
         switchPolicy("interference-aware", 100);
         Sample s = sample();
@@ -190,7 +217,7 @@ class KvmGuestsTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void switchingToShortestQueueChangesThePlacements() throws Exception {
         switchPolicy("shortest-queue", 0);
         Sample s = sample();
@@ -200,7 +227,7 @@ class KvmGuestsTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aGuestSendingGarbageIsContained() throws Exception {
         boot("g4", 4, "garbage");
         appliance.await(() -> opcUa.children("Isochron/VirtualMachines").contains("g4"), 120, "g4 discovered");
@@ -221,7 +248,7 @@ class KvmGuestsTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aKilledGuestIsRemovedCleanly() throws Exception {
         g2.kill();
         appliance.await(() -> !opcUa.children("Isochron/VirtualMachines").contains("g2"), 30, "g2 removed from OPC UA");
