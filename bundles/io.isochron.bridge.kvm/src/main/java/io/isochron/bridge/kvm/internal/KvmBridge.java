@@ -52,7 +52,6 @@ final class KvmBridge implements HypervisorBridge {
     private final long[] summaryAt;
     private final long[] lastRunNanos;
     private final RunQueueSummary[] summary;
-    private final RunQueueSummary[] spare;
     private final BitSet[] target;
     private final BitSet[] applied;
     private final int[] runningVcpu;
@@ -69,8 +68,6 @@ final class KvmBridge implements HypervisorBridge {
     private volatile String problem = "";
     private long faults;
     private long faultLogged = Long.MIN_VALUE;
-    private volatile long ticks;
-    private volatile long placementsApplied;
 
     KvmBridge(List<Vm> vms, int[] hostCpus, long tickNanos, boolean applyAffinity, Kernel kernel, ProcFs proc) {
         this.vms = List.copyOf(vms);
@@ -90,7 +87,6 @@ final class KvmBridge implements HypervisorBridge {
         summaryAt = new long[n];
         lastRunNanos = new long[n];
         summary = new RunQueueSummary[n];
-        spare = new RunQueueSummary[n];
         target = new BitSet[n];
         applied = new BitSet[n];
         runningVcpu = new int[hostCpus.length];
@@ -104,7 +100,6 @@ final class KvmBridge implements HypervisorBridge {
                 tid[id] = vm.vcpus.get(i).threadId();
                 reserved[id] = vm.reservations.containsKey(i);
                 summary[id] = new RunQueueSummary();
-                spare[id] = new RunQueueSummary();
                 target[id] = new BitSet();
                 applied[id] = new BitSet();
             }
@@ -119,10 +114,6 @@ final class KvmBridge implements HypervisorBridge {
     @Override
     public int pcpuCount() {
         return hostCpus.length;
-    }
-
-    List<Vm> vms() {
-        return vms;
     }
 
     @Override
@@ -223,16 +214,12 @@ final class KvmBridge implements HypervisorBridge {
         if (applyAffinity) {
             apply();
         }
-        ticks++;
     }
 
     /** The vCPU's work for this round, or null if it has none. */
     private RunQueueSummary nextWork(int id, long now) {
-        long arrived = vmOf[id].arrivedAt(indexInVm[id]);
-        RunQueueSummary fresh = vmOf[id].take(indexInVm[id], summaryAt[id], spare[id]);
-        if (fresh != null) {
-            spare[id] = summary[id];
-            summary[id] = fresh;
+        long arrived = vmOf[id].take(indexInVm[id], summaryAt[id], summary, id);
+        if (arrived != 0) {
             summaryAt[id] = now;
             frameArrivedAt[id] = arrived;
         }
@@ -268,7 +255,6 @@ final class KvmBridge implements HypervisorBridge {
                 }
                 applied[id].clear();
                 applied[id].or(got);
-                placementsApplied++;
                 measured(id);
             } catch (NativeException e) {
                 fault(label(id) + " (thread " + tid[id] + "): " + e.getMessage());
@@ -278,7 +264,7 @@ final class KvmBridge implements HypervisorBridge {
 
     /** The decision based on the vCPU's newest frame is in force: record how long that took. */
     private void measured(int id) {
-        if (frameArrivedAt[id] != 0 && target[id].cardinality() > 0) {
+        if (frameArrivedAt[id] != 0 && !target[id].isEmpty()) {
             frameToAffinity.recordValue(Math.max(0, (System.nanoTime() - frameArrivedAt[id]) / 1000));
             frameArrivedAt[id] = 0;
         }
@@ -344,10 +330,6 @@ final class KvmBridge implements HypervisorBridge {
         return problem.isEmpty() ? reservations : problem + "; " + reservations;
     }
 
-    long ticks() {
-        return ticks;
-    }
-
     /**
      * One line about vCPU {@code index} of {@code vm} for the shell: its thread, the category the
      * bridge classified it into, where it runs or waits, and the affinity applied. Read without
@@ -368,9 +350,5 @@ final class KvmBridge implements HypervisorBridge {
         }
         return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + vm.vcpus.get(index).threadId()
                 + "  (not attached to a scheduler)";
-    }
-
-    long appliedCount() {
-        return placementsApplied;
     }
 }

@@ -29,13 +29,13 @@ final class Vm implements ChannelListener, AutoCloseable {
     private final SummaryConverter converter;
     private final Supplier<GuestJitterSink> jitter;
     private final RunQueueSummary[] pending;
-    private final long[] pendingAt;
+    /** When the frame behind {@link #pending} arrived (System.nanoTime); one frame covers every vCPU. */
+    private long pendingAt;
     /** vCPU index → the reservation in force; written when the guest is found, read by the bridge. */
     final Map<Integer, Reservation> reservations = new ConcurrentHashMap<>();
     /** vCPU index (or -1 for the guest) → why its configured reservation is not in force. */
     final Map<Integer, String> reservationProblems = new ConcurrentHashMap<>();
     private volatile Channel channel;
-    private volatile long frames;
 
     Vm(String name, Path qmpSocket, int qemuPid, List<VcpuThread> vcpus, QmpClient qmp, SummaryConverter converter,
             Supplier<GuestJitterSink> jitter) {
@@ -47,7 +47,6 @@ final class Vm implements ChannelListener, AutoCloseable {
         this.converter = converter;
         this.jitter = jitter;
         this.pending = new RunQueueSummary[vcpus.size()];
-        this.pendingAt = new long[vcpus.size()];
         for (int i = 0; i < pending.length; i++) {
             pending[i] = new RunQueueSummary();
         }
@@ -65,20 +64,13 @@ final class Vm implements ChannelListener, AutoCloseable {
         return qmp.isConnected();
     }
 
-    long frames() {
-        return frames;
-    }
-
     @Override
     public void onFrame(Frame frame) {
         long now = System.nanoTime();
         synchronized (pending) {
             converter.convert(frame, pending);
-            for (int v = 0; v < pendingAt.length; v++) {
-                pendingAt[v] = now;
-            }
+            pendingAt = now;
         }
-        frames++;
         GuestJitterSink sink = jitter.get();
         if (sink != null && frame.hasCycle()) {
             sink.report(name, frame.cycleMicros(), frame.latencies(), frame.sampleCount(), frame.overruns());
@@ -86,26 +78,19 @@ final class Vm implements ChannelListener, AutoCloseable {
     }
 
     /**
-     * Swaps the newest summary of vCPU {@code index} with {@code into} if it arrived after
-     * {@code sinceNanos}; the tick owns {@code into}'s old contents afterwards.
-     *
-     * @return the summary now holding the newest data, or null if nothing newer arrived
+     * If a frame arrived after {@code sinceNanos}, swaps vCPU {@code index}'s summary from it into
+     * {@code holder[slot]} (the summary that was there is filled by the next frame) and returns the
+     * frame's arrival (System.nanoTime); otherwise leaves {@code holder} alone and returns 0.
      */
-    RunQueueSummary take(int index, long sinceNanos, RunQueueSummary into) {
+    long take(int index, long sinceNanos, RunQueueSummary[] holder, int slot) {
         synchronized (pending) {
-            if (pendingAt[index] <= sinceNanos) {
-                return null;
+            if (pendingAt <= sinceNanos) {
+                return 0;
             }
             RunQueueSummary fresh = pending[index];
-            pending[index] = into;
-            return fresh;
-        }
-    }
-
-    /** When the newest frame for vCPU {@code index} arrived (System.nanoTime), 0 if none yet. */
-    long arrivedAt(int index) {
-        synchronized (pending) {
-            return pendingAt[index];
+            pending[index] = holder[slot];
+            holder[slot] = fresh;
+            return pendingAt;
         }
     }
 
