@@ -29,7 +29,11 @@ public final class VmThreadDiscovery {
 
     /** Asks QEMU for its vCPU and iothreads and classifies the threads of its process. */
     public VmThreads discover(QmpClient qmp) throws QmpException {
-        List<VcpuThread> vcpus = qmp.queryCpusFast();
+        return discover(qmp, qmp.queryCpusFast());
+    }
+
+    /** As {@link #discover(QmpClient)}, with the vCPU threads the caller already asked QEMU for. */
+    public VmThreads discover(QmpClient qmp, List<VcpuThread> vcpus) throws QmpException {
         OptionalInt pid = qemuPid(vcpus);
         if (pid.isEmpty()) {
             throw new IllegalStateException("none of the vCPU threads " + vcpus + " exists on this host");

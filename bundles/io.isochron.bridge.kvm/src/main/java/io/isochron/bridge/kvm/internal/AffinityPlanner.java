@@ -29,24 +29,18 @@ final class AffinityPlanner {
      * @param category each vCPU's category as last classified
      * @param runningOn the pCPU each vCPU runs on, -1 if none
      * @param queuedOn the pCPU whose queue holds each vCPU, -1 if none
+     * @param reserved SCHED_DEADLINE vCPUs, which the kernel does not let anyone pin: they get an
+     *     empty target and do not count as running anywhere (the host CPU the scheduler chose for
+     *     them is not where they run)
      * @param out receives each vCPU's target host CPUs; a vCPU that is neither running nor queued
-     *     gets an empty set, meaning "leave it as it is"
-     */
-    void plan(int vcpus, IoCategory[] category, int[] runningOn, int[] queuedOn, BitSet[] out) {
-        plan(vcpus, category, runningOn, queuedOn, null, out);
-    }
-
-    /**
-     * As above, but vCPUs marked in {@code reserved} (SCHED_DEADLINE threads, which the kernel does not
-     * let anyone pin) get an empty target and do not count as running anywhere: the host CPU the
-     * scheduler chose for them is not where they run.
+     *     (or is reserved) gets an empty set, meaning "leave it as it is"
      */
     void plan(int vcpus, IoCategory[] category, int[] runningOn, int[] queuedOn, boolean[] reserved, BitSet[] out) {
         for (BitSet b : categoryCpus) {
             b.clear();
         }
         for (int v = 0; v < vcpus; v++) {
-            if (reserved != null && reserved[v]) {
+            if (reserved[v]) {
                 continue;
             }
             if (runningOn[v] >= 0 && category[v].isComponent()) {
@@ -56,7 +50,7 @@ final class AffinityPlanner {
         for (int v = 0; v < vcpus; v++) {
             BitSet target = out[v];
             target.clear();
-            if (reserved != null && reserved[v]) {
+            if (reserved[v]) {
                 continue;
             }
             if (runningOn[v] >= 0) {

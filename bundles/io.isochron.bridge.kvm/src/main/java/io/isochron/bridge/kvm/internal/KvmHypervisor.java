@@ -286,7 +286,7 @@ public class KvmHypervisor {
         });
         try {
             List<VcpuThread> vcpus = qmp.queryCpusFast();
-            VmThreads threads = new VmThreadDiscovery(proc).discover(qmp);
+            VmThreads threads = new VmThreadDiscovery(proc).discover(qmp, vcpus);
             Vm vm = new Vm(name, socket, threads.qemuPid(), vcpus, qmp, converter, () -> jitter);
             Optional<Path> pty = qmp.queryChardev().stream().filter(c -> c.label().equals(settings.chardev()))
                     .findFirst().flatMap(Chardev::ptyPath);

@@ -19,7 +19,7 @@ class AffinityPlannerTest {
             out[i] = new BitSet();
             out[i].set(7); // stale contents must be replaced
         }
-        planner.plan(category.length, category, runningOn, queuedOn, out);
+        planner.plan(category.length, category, runningOn, queuedOn, new boolean[category.length], out);
         return out;
     }
 
