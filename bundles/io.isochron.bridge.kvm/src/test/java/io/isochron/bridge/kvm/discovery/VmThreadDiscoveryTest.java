@@ -47,12 +47,12 @@ class VmThreadDiscoveryTest {
 
             qmp.execute("cont");
             int vcpu0 = vcpus.get(0).threadId();
-            assertThat(runNanosOnceNonZero(qemu.pid(), vcpu0)).as("CPU time of vCPU 0 once the firmware runs")
+            assertThat(runNanosOnceNonZero(qemu.pid(), vcpu0)).as("CPU time of vCPU 0 once it runs (it spins)")
                     .isPositive();
         }
     }
 
-    /** Waits (at most 10 s) for the thread's first CPU time: a running vCPU 0 executes the firmware. */
+    /** Waits (at most 10 s) for the thread's first CPU time: a continued vCPU 0 spins. */
     private long runNanosOnceNonZero(int pid, int tid) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         long run = 0;

@@ -257,7 +257,7 @@ class ReserverTest {
             long wall = System.nanoTime() - t0;
             // 2 ms every 10 ms: at most a fifth of the time, plus one period of slack
             assertThat(ran).as("vCPU 0 CPU time over %d ms", wall / MS).isLessThanOrEqualTo(wall / 5 + 10 * MS)
-                    .as("the firmware spins, so the reservation's share is used").isGreaterThan(wall / 20);
+                    .as("the vCPU spins (Qemu's firmware), so the reservation's share is used").isGreaterThan(wall / 20);
             assertThat(reserver.release(r)).isEmpty();
             assertThat(proc.cpusAllowed(qemu.pid(), tid)).contains(online);
         } finally {

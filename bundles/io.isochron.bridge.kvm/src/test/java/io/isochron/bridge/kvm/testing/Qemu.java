@@ -7,12 +7,17 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
  * A real QEMU (Debian's qemu-system-x86) without a guest: paused by -S, with a QMP socket, two
  * named vCPU threads, an iothread and a pty-backed serial port. KVM when the host has it, else TCG.
+ *
+ * <p>Its firmware is a generated 64 KiB image whose reset vector jumps to itself, so that vCPU 0,
+ * once continued, burns its CPU deterministically (what a real BIOS does without a boot device
+ * varies: SeaBIOS halts) and vCPU 1 waits for a start-up IPI that never comes.
  */
 public final class Qemu implements AutoCloseable {
     public static final Path BINARY = Path.of("/usr/bin/qemu-system-x86_64");
@@ -55,7 +60,7 @@ public final class Qemu implements AutoCloseable {
         ensureInstalled();
         List<String> command = new ArrayList<>(List.of(BINARY.toString(),
                 "-machine", "accel=kvm:tcg", "-nographic", "-nodefaults", "-m", "64", "-smp", "2",
-                "-name", "t,debug-threads=on",
+                "-name", "t,debug-threads=on", "-bios", spinningFirmware(dir).toString(),
                 "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off",
                 "-chardev", "pty,id=pv0", "-serial", "chardev:pv0",
                 "-object", "iothread,id=io0",
@@ -65,6 +70,15 @@ public final class Qemu implements AutoCloseable {
                 .redirectOutput(dir.resolve("qemu.log").toFile())
                 .start();
         return new Qemu(dir, process);
+    }
+
+    /** x86 starts at the image's last 16 bytes; there {@code jmp $} (EB FE), hlt everywhere else. */
+    private static Path spinningFirmware(Path dir) throws IOException {
+        byte[] image = new byte[64 * 1024];
+        Arrays.fill(image, (byte) 0xF4);
+        image[image.length - 16] = (byte) 0xEB;
+        image[image.length - 15] = (byte) 0xFE;
+        return Files.write(dir.resolve("spin.bin"), image);
     }
 
     public Path qmpSocket() {
