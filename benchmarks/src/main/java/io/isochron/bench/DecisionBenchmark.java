@@ -51,6 +51,9 @@ public class DecisionBenchmark {
 
     private static final RunQueues.Listener IGNORE = new RunQueues.Listener() {
         @Override
+        public void queued(int pcpu, VcpuSlot vcpu, long at) {}
+
+        @Override
         public void started(int pcpu, VcpuSlot vcpu, long at) {}
 
         @Override
@@ -67,7 +70,7 @@ public class DecisionBenchmark {
         SplittableRandom rnd = new SplittableRandom(42);
         summaries = new RunQueueSummary[vcpus];
         for (int i = 0; i < vcpus; i++) {
-            queues.register(i / 2, i % 2);
+            queues.register("vm" + i / 2, i % 2);
             RunQueueSummary s = new RunQueueSummary();
             int tasks = 1 + rnd.nextInt(4);
             for (int t = 0; t < tasks; t++) {

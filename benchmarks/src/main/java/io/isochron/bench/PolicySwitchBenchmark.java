@@ -1,9 +1,5 @@
 package io.isochron.bench;
 
-import io.isochron.api.IoCategory;
-import io.isochron.api.runtime.HypervisorBridge;
-import io.isochron.api.runtime.SchedulerSink;
-import io.isochron.api.scheduling.RunQueueSummary;
 import io.isochron.scheduler.internal.EdfRefinementPolicy;
 import io.isochron.scheduler.internal.InterferenceAwarePolicy;
 import io.isochron.scheduler.internal.SchedulerService;
@@ -46,37 +42,7 @@ public class PolicySwitchBenchmark {
         service.addPolicy(new ShortestQueuePolicy());
         service.addPolicy(new InterferenceAwarePolicy());
         service.addPolicy(new EdfRefinementPolicy());
-        service.setBridge(new HypervisorBridge() {
-            @Override
-            public String name() {
-                return "bench";
-            }
-
-            @Override
-            public int pcpuCount() {
-                return 8;
-            }
-
-            @Override
-            public void attach(SchedulerSink sink) {
-                RunQueueSummary s = new RunQueueSummary();
-                for (int v = 0; v < 64; v++) {
-                    int id = sink.registerVcpu("vm" + v, 0);
-                    IoCategory c = IoCategory.values()[v % IoCategory.values().length];
-                    sink.ready(id, s.clear().addHintedTask(1_000_000, c, c.isComponent() ? 30 : 0), 0, 0, 0, 0);
-                }
-                sink.dispatch(0);
-            }
-
-            @Override
-            public void detach(SchedulerSink sink) {}
-
-            @Override
-            public void start(int pcpu, int vcpuId) {}
-
-            @Override
-            public void preempt(int pcpu, int vcpuId) {}
-        });
+        service.setBridge(new BenchBridge(8, 64));
     }
 
     @Benchmark

@@ -1,11 +1,13 @@
 package io.isochron.api.runtime;
 
+import io.isochron.api.IoCategory;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
  * The hypervisor side of the scheduler: the simulated hypervisor or the KVM bridge. The scheduler
  * attaches to the active bridge; the bridge then reports vCPU events to the {@link SchedulerSink}
- * and applies the decisions it receives.
+ * and applies the decisions it receives. Decisions carry what the scheduler decided them with (the
+ * category its classification unit chose), so a bridge never classifies on its own.
  */
 @ConsumerType
 public interface HypervisorBridge {
@@ -24,7 +26,16 @@ public interface HypervisorBridge {
     /** Stops reporting events to {@code sink}; returns once no call to it is in progress. */
     void detach(SchedulerSink sink);
 
-    /** Decision: {@code vcpuId} runs on {@code pcpu} from now on. Called during {@link SchedulerSink#dispatch}. */
+    /**
+     * Decision: the vCPU that just became ready was classified as {@code category} and queued on
+     * {@code pcpu}. Called during {@link SchedulerSink#ready}; the category holds until it is ready again.
+     */
+    void queued(int pcpu, int vcpuId, IoCategory category);
+
+    /**
+     * Decision: {@code vcpuId} runs on {@code pcpu} from now on. Called during {@link SchedulerSink#ready},
+     * {@link SchedulerSink#finished} or {@link SchedulerSink#dispatch}.
+     */
     void start(int pcpu, int vcpuId);
 
     /** Decision: {@code vcpuId} stops running on {@code pcpu} before its job is done. */

@@ -4,7 +4,7 @@
  * (OPC UA, MQTT, shell) publishes.
  */
 @Export
-@Version("1.2.0")
+@Version("2.0.0")
 package io.isochron.api.runtime;
 
 import org.osgi.annotation.bundle.Export;

@@ -34,7 +34,6 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     private volatile long seq;
     // State below is written by the bridge thread only, inside a seq update.
     private int vcpuCount;
-    private String[] labels = new String[16];
     private final int[] running;
     private final double[] pcpuBusyInWindow;
     private final double[] pcpuUtilization;
@@ -90,11 +89,7 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     public int registerVcpu(String vm, int index) {
         beginWrite();
         try {
-            VcpuSlot slot = queues.register(0, index);
-            if (slot.id() >= labels.length) {
-                labels = Arrays.copyOf(labels, labels.length * 2);
-            }
-            labels[slot.id()] = vm + "/" + index;
+            VcpuSlot slot = queues.register(vm, index);
             vcpuCount = slot.id() + 1;
             return slot.id();
         } finally {
@@ -103,17 +98,16 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     }
 
     @Override
-    public int ready(int vcpuId, RunQueueSummary summary, long nowNanos, long releaseNanos, long periodNanos,
+    public void ready(int vcpuId, RunQueueSummary summary, long nowNanos, long releaseNanos, long periodNanos,
             long relativeDeadlineNanos) {
         beginWrite();
         try {
             advanceClock(nowNanos);
             long t0 = System.nanoTime();
-            int pcpu = queues.classifyAndPlace(queues.placement(), vcpuId, summary, nowNanos, releaseNanos,
-                    periodNanos, relativeDeadlineNanos);
+            queues.classifyAndPlace(queues.placement(), vcpuId, summary, nowNanos, releaseNanos, periodNanos,
+                    relativeDeadlineNanos);
             latency.recordValue(Math.min(MAX_LATENCY_NANOS, System.nanoTime() - t0));
             decisions++;
-            return pcpu;
         } finally {
             endWrite();
         }
@@ -139,6 +133,15 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
             queues.dispatch(nowNanos);
         } finally {
             endWrite();
+        }
+    }
+
+    @Override
+    public void queued(int pcpu, VcpuSlot vcpu, long now) {
+        try {
+            bridge.queued(pcpu, vcpu.id(), vcpu.category());
+        } catch (RuntimeException e) {
+            bridgeFault("queue", pcpu, vcpu, e);
         }
     }
 
@@ -173,7 +176,7 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     private void bridgeFault(String what, int pcpu, VcpuSlot vcpu, RuntimeException e) {
         bridgeFaults++;
         faultsThisWindow++;
-        lastFault = "failed to " + what + " " + labels[vcpu.id()] + " on pCPU " + pcpu + ": " + e.getMessage();
+        lastFault = "failed to " + what + " " + label(vcpu) + " on pCPU " + pcpu + ": " + e.getMessage();
         faultLog.log(System.Logger.Level.ERROR, "hypervisor bridge '" + bridge.name() + "' " + lastFault);
     }
 
@@ -271,18 +274,16 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
         for (int p = 0; p < pcpus; p++) {
             int v = running[p];
             VcpuSlot slot = v >= 0 ? queues.slot(v) : null;
-            pcpuStates.add(new SchedulerState.Pcpu(p, slot == null ? "" : labels[v],
+            pcpuStates.add(new SchedulerState.Pcpu(p, slot == null ? "" : label(slot),
                     slot == null ? IoCategory.NONE : slot.category(), pcpuUtilization[p]));
         }
         int n = vcpuCount;
         List<SchedulerState.Vcpu> vcpuStates = new ArrayList<>(n);
         for (int id = 0; id < n; id++) {
             VcpuSlot slot = queues.slot(id);
-            String label = labels[id];
-            String vm = label.substring(0, label.lastIndexOf('/'));
             SchedulerState.VcpuState state = slot.isRunning() ? SchedulerState.VcpuState.RUNNING
                     : slot.queuedOn() >= 0 ? SchedulerState.VcpuState.READY : SchedulerState.VcpuState.IDLE;
-            vcpuStates.add(new SchedulerState.Vcpu(vm, slot.index(), slot.category(), state, slot.queuedOn(),
+            vcpuStates.add(new SchedulerState.Vcpu(slot.vmName(), slot.index(), slot.category(), state, slot.queuedOn(),
                     slot.ioPercent()));
         }
         List<SchedulerState.Component> components = new ArrayList<>(IoCategory.COMPONENT_COUNT);
@@ -292,6 +293,10 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
         }
         String recentFault = faultsThisWindow + faultsLastWindow > 0 ? lastFault : "";
         return new Snapshot(decisions, latencyP99Micros, bridgeFaults, recentFault, pcpuStates, vcpuStates, components);
+    }
+
+    private static String label(VcpuSlot slot) {
+        return slot.vmName() + "/" + slot.index();
     }
 
     /** @param recentFault the last decision the bridge failed to apply, if within the last window; else "" */

@@ -31,6 +31,7 @@ class SchedulerServiceTest {
         final int pcpus;
         SchedulerSink sink;
         final List<String> decisions = new ArrayList<>();
+        final List<String> placements = new ArrayList<>();
 
         ScriptedBridge(int pcpus) {
             this.pcpus = pcpus;
@@ -54,6 +55,11 @@ class SchedulerServiceTest {
         @Override
         public void detach(SchedulerSink s) {
             sink = null;
+        }
+
+        @Override
+        public void queued(int pcpu, int vcpuId, IoCategory category) {
+            placements.add(vcpuId + " " + category + "@" + pcpu);
         }
 
         @Override
@@ -116,7 +122,9 @@ class SchedulerServiceTest {
     @Test
     void decidesWithTheConfiguredPolicyAndReportsState() {
         gpuJobs();
-        // Strict separation: the second GPU vCPU waits behind the first.
+        // Strict separation: the second GPU vCPU waits behind the first; the bridge learns each
+        // placement with the category it was made for, so it never classifies on its own.
+        assertThat(bridge.placements).containsExactly("0 GPU@0", "1 GPU@0");
         assertThat(bridge.decisions).containsExactly("start 0@0");
         SchedulerState s = service.snapshot();
         assertThat(s.health()).isEqualTo(Health.NORMAL);

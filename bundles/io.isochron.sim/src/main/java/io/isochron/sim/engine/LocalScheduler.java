@@ -22,13 +22,13 @@ final class LocalScheduler implements SchedulerSink, RunQueues.Listener {
 
     @Override
     public int registerVcpu(String vm, int index) {
-        return queues.register(0, index).id();
+        return queues.register(vm, index).id();
     }
 
     @Override
-    public int ready(int vcpuId, RunQueueSummary summary, long nowNanos, long releaseNanos, long periodNanos,
+    public void ready(int vcpuId, RunQueueSummary summary, long nowNanos, long releaseNanos, long periodNanos,
             long relativeDeadlineNanos) {
-        return queues.classifyAndPlace(queues.placement(), vcpuId, summary, nowNanos, releaseNanos, periodNanos,
+        queues.classifyAndPlace(queues.placement(), vcpuId, summary, nowNanos, releaseNanos, periodNanos,
                 relativeDeadlineNanos);
     }
 
@@ -40,6 +40,11 @@ final class LocalScheduler implements SchedulerSink, RunQueues.Listener {
     @Override
     public void dispatch(long nowNanos) {
         queues.dispatch(nowNanos);
+    }
+
+    @Override
+    public void queued(int pcpu, VcpuSlot vcpu, long now) {
+        hypervisor.queued(pcpu, vcpu.id(), vcpu.category());
     }
 
     @Override

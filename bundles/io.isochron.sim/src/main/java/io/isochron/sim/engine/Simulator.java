@@ -4,8 +4,6 @@ import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.scheduling.Placement;
 import io.isochron.api.scheduling.RunQueueSummary;
-import io.isochron.scheduler.core.Classification;
-import io.isochron.scheduler.core.Classifier;
 import io.isochron.sim.scenario.Job;
 import io.isochron.sim.scenario.Scenario;
 import io.isochron.sim.scenario.VcpuSpec;
@@ -53,8 +51,6 @@ public final class Simulator {
     private final boolean repeat;
     private final ReadyHeap readyHeap;
     private final RunQueueSummary summary = new RunQueueSummary();
-    private final Classifier classifier = new Classifier();
-    private final Classification classification = new Classification();
     private final Trace trace;
 
     // Per vCPU (dense id).
@@ -62,6 +58,7 @@ public final class Simulator {
     private final String[] labels;
     private final int[] sinkId;
     private int[] localOf = new int[16];
+    /** The category the scheduler classified each vCPU's current job into. */
     private final IoCategory[] category;
     private final long[] nextJob;
     private final long[] cycle;
@@ -265,7 +262,6 @@ public final class Simulator {
         readyAt[v] = now;
         startedOnce[v] = false;
         summary.clear().addTask(job.cpuNanos(), job.ioPercent());
-        category[v] = classifier.classify(summary, classification).category();
         sink.ready(sinkId[v], summary, now, currentRelease[v], specs[v].periodNanos(), job.relativeDeadlineNanos());
         decisions++;
         events++;
@@ -288,6 +284,11 @@ public final class Simulator {
         if (hasJob(v, nextJob[v])) {
             readyHeap.push(v, Math.max(now, releaseTime(v, nextJob[v])));
         }
+    }
+
+    /** Decision of the scheduler: vCPU {@code vcpuId} (the sink's id), classified as {@code c}, waits on {@code pcpu}. */
+    public void queued(int pcpu, int vcpuId, IoCategory c) {
+        category[localOf[vcpuId]] = c;
     }
 
     /** Decision of the scheduler: vCPU {@code vcpuId} (the sink's id) runs on {@code pcpu} from now. */

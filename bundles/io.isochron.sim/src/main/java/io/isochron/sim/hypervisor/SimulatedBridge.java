@@ -1,5 +1,6 @@
 package io.isochron.sim.hypervisor;
 
+import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.HypervisorBridge;
 import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.sim.engine.Simulator;
@@ -108,6 +109,11 @@ final class SimulatedBridge implements HypervisorBridge {
 
     void reportProblem(String text) {
         problem = text;
+    }
+
+    @Override
+    public void queued(int pcpu, int vcpuId, IoCategory category) {
+        simulator.queued(pcpu, vcpuId, category);
     }
 
     @Override

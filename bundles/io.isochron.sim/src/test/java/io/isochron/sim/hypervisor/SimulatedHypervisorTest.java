@@ -59,14 +59,14 @@ class SimulatedHypervisorTest {
 
         @Override
         public int registerVcpu(String vm, int index) {
-            return queues.register(0, index).id();
+            return queues.register(vm, index).id();
         }
 
         @Override
-        public int ready(int id, RunQueueSummary s, long now, long release, long period, long deadline) {
+        public void ready(int id, RunQueueSummary s, long now, long release, long period, long deadline) {
             threads.add(Thread.currentThread().getName());
             readies.incrementAndGet();
-            return queues.classifyAndPlace(queues.placement(), id, s, now, release, period, deadline);
+            queues.classifyAndPlace(queues.placement(), id, s, now, release, period, deadline);
         }
 
         @Override
@@ -77,6 +77,11 @@ class SimulatedHypervisorTest {
         @Override
         public void dispatch(long now) {
             queues.dispatch(now);
+        }
+
+        @Override
+        public void queued(int pcpu, VcpuSlot vcpu, long now) {
+            bridge.queued(pcpu, vcpu.id(), vcpu.category());
         }
 
         @Override

@@ -8,8 +8,6 @@ import io.isochron.bridge.kvm.host.Kernel;
 import io.isochron.bridge.kvm.host.NativeException;
 import io.isochron.bridge.kvm.host.ProcFs;
 import io.isochron.bridge.kvm.host.SchedStat;
-import io.isochron.scheduler.core.Classification;
-import io.isochron.scheduler.core.Classifier;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -38,14 +36,13 @@ final class KvmBridge implements HypervisorBridge {
     private final boolean applyAffinity;
     private final Kernel kernel;
     private final ProcFs proc;
-    private final Classifier classifier = new Classifier();
-    private final Classification scratch = new Classification();
     private final AffinityPlanner planner;
 
     // per vCPU id (dense, registration order), touched only on the tick thread and in start/preempt
     private final Vm[] vmOf;
     private final int[] indexInVm;
     private final int[] tid;
+    /** The category the scheduler classified each vCPU into when it last queued it. */
     private final IoCategory[] category;
     private final int[] runningOn;
     private final int[] queuedOn;
@@ -205,8 +202,7 @@ final class KvmBridge implements HypervisorBridge {
             }
             RunQueueSummary work = nextWork(id, now);
             if (work != null) {
-                category[id] = classifier.classify(work, scratch).category();
-                queuedOn[id] = s.ready(id, work, now, now, 0, 0);
+                s.ready(id, work, now, now, 0, 0);
             }
         }
         s.dispatch(now);
@@ -300,6 +296,12 @@ final class KvmBridge implements HypervisorBridge {
     }
 
     @Override
+    public void queued(int pcpu, int vcpuId, IoCategory c) {
+        category[vcpuId] = c;
+        queuedOn[vcpuId] = pcpu;
+    }
+
+    @Override
     public void start(int pcpu, int vcpuId) {
         runningVcpu[pcpu] = vcpuId;
         runningOn[vcpuId] = pcpu;
@@ -332,7 +334,7 @@ final class KvmBridge implements HypervisorBridge {
 
     /**
      * One line about vCPU {@code index} of {@code vm} for the shell: its thread, the category the
-     * bridge classified it into, where it runs or waits, and the affinity applied. Read without
+     * scheduler classified it into, where it runs or waits, and the affinity applied. Read without
      * locking while the tick runs, so it may mix two rounds.
      */
     String describe(Vm vm, int index) {

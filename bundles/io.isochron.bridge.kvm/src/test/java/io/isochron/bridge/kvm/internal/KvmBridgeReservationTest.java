@@ -2,6 +2,7 @@ package io.isochron.bridge.kvm.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.scheduling.RunQueueSummary;
 import io.isochron.bridge.kvm.host.Kernel;
@@ -39,9 +40,9 @@ class KvmBridgeReservationTest {
         }
 
         @Override
-        public int ready(int vcpuId, RunQueueSummary summary, long now, long release, long period, long deadline) {
+        public void ready(int vcpuId, RunQueueSummary summary, long now, long release, long period, long deadline) {
             ready.add(vcpuId);
-            return 0;
+            bridge.queued(0, vcpuId, IoCategory.NONE);
         }
 
         @Override

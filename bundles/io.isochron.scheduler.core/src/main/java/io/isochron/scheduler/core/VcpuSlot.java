@@ -8,6 +8,7 @@ public final class VcpuSlot implements VcpuView {
     private final RunQueues owner;
     private final int id;
     private final int vm;
+    private final String vmName;
     private final int index;
 
     IoCategory category = IoCategory.NONE;
@@ -24,10 +25,11 @@ public final class VcpuSlot implements VcpuView {
     int queuedOn = -1;
     boolean running;
 
-    VcpuSlot(RunQueues owner, int id, int vm, int index) {
+    VcpuSlot(RunQueues owner, int id, int vm, String vmName, int index) {
         this.owner = owner;
         this.id = id;
         this.vm = vm;
+        this.vmName = vmName;
         this.index = index;
     }
 
@@ -39,6 +41,11 @@ public final class VcpuSlot implements VcpuView {
     @Override
     public int vm() {
         return vm;
+    }
+
+    /** The name its VM was registered with. */
+    public String vmName() {
+        return vmName;
     }
 
     @Override
@@ -105,6 +112,6 @@ public final class VcpuSlot implements VcpuView {
 
     @Override
     public String toString() {
-        return "vm" + vm + "/vcpu" + index + "[" + category + " " + ioPercent + "%]";
+        return vmName + "/vcpu" + index + "[" + category + " " + ioPercent + "%]";
     }
 }

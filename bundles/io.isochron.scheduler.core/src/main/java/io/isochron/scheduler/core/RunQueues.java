@@ -5,6 +5,8 @@ import io.isochron.api.scheduling.RunQueueSummary;
 import io.isochron.api.scheduling.SchedulerView;
 import io.isochron.api.scheduling.VcpuView;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,8 +20,11 @@ import java.util.Objects;
  */
 public final class RunQueues implements SchedulerView {
 
-    /** Receives the effects of decisions, on the driver thread. */
+    /** Receives the decisions, on the driver thread. */
     public interface Listener {
+        /** {@code vcpu} was classified (its {@link VcpuSlot#category()}) and placed on {@code pcpu}'s queue. */
+        void queued(int pcpu, VcpuSlot vcpu, long now);
+
         void started(int pcpu, VcpuSlot vcpu, long now);
 
         void preempted(int pcpu, VcpuSlot vcpu, long now);
@@ -34,6 +39,7 @@ public final class RunQueues implements SchedulerView {
     private final Listener listener;
     private VcpuSlot[] vcpus = new VcpuSlot[16];
     private int vcpuCount;
+    private final Map<String, Integer> vmIndex = new HashMap<>();
     private long now;
     private long decisions;
     private volatile Placement placement;
@@ -52,12 +58,16 @@ public final class RunQueues implements SchedulerView {
         this.listener = Objects.requireNonNull(listener, "listener");
     }
 
-    /** Registers a vCPU and returns its slot; its id is the next dense index. */
-    public VcpuSlot register(int vm, int index) {
+    /**
+     * Registers vCPU {@code index} of VM {@code vm} and returns its slot; its id is the next dense
+     * index, its VM index that of the VM's first registered vCPU (VMs numbered densely by name).
+     */
+    public VcpuSlot register(String vm, int index) {
         if (vcpuCount == vcpus.length) {
             vcpus = Arrays.copyOf(vcpus, vcpuCount * 2);
         }
-        VcpuSlot slot = new VcpuSlot(this, vcpuCount, vm, index);
+        int vmId = vmIndex.computeIfAbsent(Objects.requireNonNull(vm, "vm"), name -> vmIndex.size());
+        VcpuSlot slot = new VcpuSlot(this, vcpuCount, vmId, vm, index);
         vcpus[vcpuCount++] = slot;
         return slot;
     }
@@ -122,6 +132,7 @@ public final class RunQueues implements SchedulerView {
         }
         enqueue(pcpu, v);
         decisions++;
+        listener.queued(pcpu, v, now);
         return pcpu;
     }
 

@@ -11,7 +11,13 @@ import org.junit.jupiter.api.Test;
 
 class RunQueuesTest {
     private final List<String> log = new ArrayList<>();
+    private final List<String> queued = new ArrayList<>();
     private final RunQueues.Listener listener = new RunQueues.Listener() {
+        @Override
+        public void queued(int pcpu, VcpuSlot vcpu, long now) {
+            queued.add(vcpu.vmName() + "/" + vcpu.index() + " " + vcpu.category() + "@" + pcpu);
+        }
+
         @Override
         public void started(int pcpu, VcpuSlot vcpu, long now) {
             log.add(now + " start " + vcpu.vm() + "/" + vcpu.index() + "@" + pcpu);
@@ -27,13 +33,27 @@ class RunQueuesTest {
     private RunQueues queues(int pcpus, io.isochron.api.scheduling.Placement p, int vcpus) {
         RunQueues q = new RunQueues(pcpus, p, new Classifier(), listener);
         for (int i = 0; i < vcpus; i++) {
-            q.register(0, i);
+            q.register("vm0", i);
         }
         return q;
     }
 
     private int ready(RunQueues q, int id, long now, IoCategory c, double util, long cpu) {
         return q.ready(id, summary.clear().addHintedTask(cpu, c, util), now, now, 0, 0);
+    }
+
+    @Test
+    void vmsAreNumberedDenselyByNameAndEveryPlacementCarriesTheCategoryItWasMadeWith() {
+        RunQueues q = new RunQueues(2, new ShortestQueue(), new Classifier(), listener);
+        VcpuSlot plc0 = q.register("plc", 0);
+        VcpuSlot hmi0 = q.register("hmi", 0);
+        VcpuSlot plc1 = q.register("plc", 1);
+        assertThat(List.of(plc0.vm(), hmi0.vm(), plc1.vm())).containsExactly(0, 1, 0);
+        assertThat(plc1.vmName()).isEqualTo("plc");
+
+        ready(q, plc1.id(), 0, IoCategory.BUS, 40, 10);
+        q.ready(hmi0.id(), summary.clear().addTask(10, 0, 0, 0, 0, 0, 80), 0, 0, 0, 0);
+        assertThat(queued).containsExactly("plc/1 BUS@0", "hmi/0 STORAGE@1");
     }
 
     @Test
