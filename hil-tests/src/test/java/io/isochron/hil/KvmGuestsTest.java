@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +36,8 @@ class KvmGuestsTest {
     private static final String NODE = "hil-kvm";
     private static final int SAMPLES = 100;
     private static final long SAMPLE_MILLIS = 50;
+    /** Fewest samples with both STORAGE vCPUs active that make the overlap-0 verdict. */
+    private static final int MIN_SAMPLES = 30;
 
     private Path dir;
 
@@ -195,24 +198,31 @@ class KvmGuestsTest {
         return ticks;
     }
 
+    /**
+     * Counted only while both vCPUs are STORAGE and active: a vCPU whose guest summary is late counts as
+     * CPU-only (NONE), and an idle one keeps its last affinity — both may legitimately sit elsewhere, and
+     * how often that happens depends on how loaded the machine is, not on the policy.
+     */
     @Test
     @Order(4)
     void withOverlapZeroTheTwoStorageGuestsShareOneCore() throws Exception {
-        Sample s = sample();
-        System.out.printf("interference-aware, overlap 0: g1/g2 vCPUs on different cores in %d of %d samples%n",
-                s.apart, SAMPLES);
-        assertThat(s.singleCore).as("each STORAGE vCPU pinned to one core").isEqualTo(SAMPLES);
+        Sample s = sample(true);
+        System.out.printf("interference-aware, overlap 0: g1/g2 vCPUs on different cores in %d of %d samples "
+                + "while both were active STORAGE%n", s.apart, s.taken);
+        assertThat(s.taken).as("samples with both vCPUs active STORAGE").isGreaterThanOrEqualTo(MIN_SAMPLES);
+        assertThat(s.singleCore).as("each STORAGE vCPU pinned to one core").isEqualTo(s.taken);
         // Affinities change one thread at a time, so a sample may catch a move half done.
-        assertThat(s.apart).as("STORAGE vCPUs confined together (samples apart of %d)", SAMPLES).isLessThanOrEqualTo(5);
+        assertThat(s.apart).as("STORAGE vCPUs confined together (samples apart of %d)", s.taken)
+                .isLessThanOrEqualTo(s.taken / 20);
     }
 
     @Test
     @Order(5)
     void aLargerOverlapLetsTheCategorySpillOntoASecondCore() throws Exception {
         switchPolicy("interference-aware", 100);
-        Sample s = sample();
+        Sample s = sample(false);
         System.out.printf("interference-aware, overlap 100: g1/g2 vCPUs on different cores in %d of %d samples%n",
-                s.apart, SAMPLES);
+                s.apart, s.taken);
         assertThat(s.apart).as("STORAGE spilled onto a second core at least sometimes").isGreaterThanOrEqualTo(5);
     }
 
@@ -220,8 +230,8 @@ class KvmGuestsTest {
     @Order(6)
     void switchingToShortestQueueChangesThePlacements() throws Exception {
         switchPolicy("shortest-queue", 0);
-        Sample s = sample();
-        System.out.printf("shortest-queue: g1/g2 vCPUs on different cores in %d of %d samples%n", s.apart, SAMPLES);
+        Sample s = sample(false);
+        System.out.printf("shortest-queue: g1/g2 vCPUs on different cores in %d of %d samples%n", s.apart, s.taken);
         assertThat(s.apart).as("shortest-queue ignores categories: the two STORAGE vCPUs run apart")
                 .isGreaterThanOrEqualTo(SAMPLES / 4);
     }
@@ -244,7 +254,7 @@ class KvmGuestsTest {
         appliance.await(() -> "STORAGE".equals(category("g1")) && "RAM".equals(category("g3")), 10,
                 "the other guests still classified");
         assertThat(appliance.process.isAlive()).isTrue();
-        assertThat(appliance.output()).doesNotContain("SEVERE").doesNotContain("Exception");
+        assertThat(appliance.output()).doesNotContain(" ERROR ").doesNotContain("Exception");
     }
 
     @Test
@@ -254,7 +264,7 @@ class KvmGuestsTest {
         appliance.await(() -> !opcUa.children("Isochron/VirtualMachines").contains("g2"), 30, "g2 removed from OPC UA");
         appliance.await(() -> host.of("DDEATH").stream().anyMatch(r -> r.topic().endsWith("/g2")), 10, "DDEATH of g2");
         assertThat(opcUa.children("Isochron/VirtualMachines")).containsExactlyInAnyOrder("g1", "g3", "g4");
-        assertThat(appliance.output()).contains("guest g2 is gone").doesNotContain("SEVERE").doesNotContain("Exception");
+        assertThat(appliance.output()).contains("guest g2 is gone").doesNotContain(" ERROR ").doesNotContain("Exception");
     }
 
     private String category(String vm) {
@@ -271,25 +281,45 @@ class KvmGuestsTest {
         Thread.sleep(500); // a few decision rounds under the new policy
     }
 
-    private record Sample(int apart, int singleCore) {}
+    private record Sample(int taken, int apart, int singleCore) {}
 
-    /** Samples the kernel's affinities of the two STORAGE guests' vCPU threads. */
-    private Sample sample() throws Exception {
+    /**
+     * Samples the kernel's affinities of the two STORAGE guests' vCPU threads, {@value #SAMPLES} times
+     * (or for at most a minute). With {@code whileActiveStorage}, a sample counts only if the scheduler
+     * shows both vCPUs as active STORAGE right before and right after it.
+     */
+    private Sample sample(boolean whileActiveStorage) throws Exception {
         int t1 = g1.vcpuThreads().get(0);
         int t2 = g2.vcpuThreads().get(0);
+        int taken = 0;
         int apart = 0;
         int single = 0;
-        for (int i = 0; i < SAMPLES; i++) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        while (taken < SAMPLES && System.nanoTime() < deadline) {
+            boolean before = !whileActiveStorage || bothActiveStorage();
             BitSet a1 = g1.affinity(t1);
             BitSet a2 = g2.affinity(t2);
-            if (a1.cardinality() == 1 && a2.cardinality() == 1) {
-                single++;
-            }
-            if (!a1.equals(a2)) {
-                apart++;
+            if (before && (!whileActiveStorage || bothActiveStorage())) {
+                taken++;
+                if (a1.cardinality() == 1 && a2.cardinality() == 1) {
+                    single++;
+                }
+                if (!a1.equals(a2)) {
+                    apart++;
+                }
             }
             Thread.sleep(SAMPLE_MILLIS);
         }
-        return new Sample(apart, single);
+        return new Sample(taken, apart, single);
+    }
+
+    private boolean bothActiveStorage() {
+        for (String vm : List.of("g1", "g2")) {
+            if (!"STORAGE".equals(category(vm))
+                    || "IDLE".equals(opcUa.value("Isochron/VirtualMachines/" + vm + "/Vcpu0/State"))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

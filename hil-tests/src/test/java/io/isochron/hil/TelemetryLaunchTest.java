@@ -72,7 +72,7 @@ class TelemetryLaunchTest {
                 appliance.await(() -> host.sessionClosed(1), 15, "NDEATH of the clean stop");
                 assertThat(((BigInteger) host.of("NDEATH").get(0).metrics().get("bdSeq")))
                         .isEqualTo(nbirth.metrics().get("bdSeq"));
-                assertThat(appliance.output()).doesNotContain("SEVERE").doesNotContain("Exception");
+                assertThat(appliance.output()).doesNotContain(" ERROR ").doesNotContain("Exception");
             }
         }
     }

@@ -100,13 +100,13 @@ public final class OpcUaBenchmark {
         }
         ChangingPlant plant = new ChangingPlant();
         var settings = new ServerSettings(port, "127.0.0.1", "localhost", Set.of(SecurityPolicy.Basic256Sha256), true,
-                Map.of(), pki, (int) SAMPLING_MS);
+                Map.of(), pki, (int) SAMPLING_MS, 5, 60);
         KeyPair keys = SelfSignedCertificateGenerator.generateRsaKeyPair(2048);
         X509Certificate cert = new SelfSignedCertificateBuilder(keys).setCommonName("bench")
                 .setApplicationUri("urn:isochron:bench").addDnsName("localhost").build();
         Files.write(Files.createDirectories(pki.resolve("trusted/certs")).resolve("bench.der"), cert.getEncoded());
 
-        try (IsochronServer server = IsochronServer.start(settings, plant, plant, List::of)) {
+        try (IsochronServer server = IsochronServer.start(settings, plant, plant, List::of, () -> null)) {
             OpcUaClient client = OpcUaClient.create("opc.tcp://localhost:" + port + IsochronServer.PATH,
                     endpoints -> endpoints.stream()
                             .filter(e -> e.getSecurityPolicyUri().equals(SecurityPolicy.Basic256Sha256.getUri()))

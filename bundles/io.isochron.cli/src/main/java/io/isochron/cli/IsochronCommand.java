@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "isochron", mixinStandardHelpOptions = true, versionProvider = IsochronCommand.Version.class,
         description = "Interference-aware vCPU scheduling: offline simulation, comparison, schedulability analysis and host jitter.",
         subcommands = {SimulateCommand.class, CompareCommand.class, EvaluateCommand.class, AnalyzeCommand.class,
-            JitterCommand.class})
+            JitterCommand.class, CheckConfigCommand.class})
 public final class IsochronCommand implements Runnable {
     public static final int EXIT_BAD_INPUT = 2;
 
@@ -19,7 +19,7 @@ public final class IsochronCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (allowed: simulate, compare, evaluate, analyze, jitter)");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command (allowed: simulate, compare, evaluate, analyze, jitter, check-config)");
     }
 
     public static void main(String[] args) {

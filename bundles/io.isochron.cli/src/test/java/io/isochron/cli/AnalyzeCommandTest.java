@@ -109,7 +109,7 @@ class AnalyzeCommandTest {
     @Test
     void noCommandListsAnalyze() {
         assertThat(run()).isEqualTo(2);
-        assertThat(err.toString()).contains("missing command (allowed: simulate, compare, evaluate, analyze, jitter)");
+        assertThat(err.toString()).contains("missing command (allowed: simulate, compare, evaluate, analyze, jitter, check-config)");
     }
 
     @Test

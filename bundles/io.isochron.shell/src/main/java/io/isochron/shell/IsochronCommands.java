@@ -3,6 +3,9 @@ package io.isochron.shell;
 import io.isochron.api.runtime.JitterSource;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerStateSource;
+import io.isochron.api.runtime.TelemetryBuffer;
+import io.isochron.api.telemetry.TelemetryModel;
+import java.util.List;
 import java.util.Locale;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
@@ -10,12 +13,16 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** Gogo commands: {@code isochron:status}, {@code isochron:vms}, {@code isochron:policy}. */
+/**
+ * Gogo commands: {@code isochron:status}, {@code isochron:vms}, {@code isochron:policy} and
+ * {@code isochron:telemetry}, every value as OPC UA and MQTT publish it.
+ */
 @Component(service = IsochronCommands.class, property = {
     "osgi.command.scope=isochron",
     "osgi.command.function=status",
     "osgi.command.function=vms",
-    "osgi.command.function=policy"
+    "osgi.command.function=policy",
+    "osgi.command.function=telemetry"
 })
 public class IsochronCommands {
     @Reference
@@ -26,6 +33,22 @@ public class IsochronCommands {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     volatile JitterSource jitter;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    volatile TelemetryBuffer buffer;
+
+    @Descriptor("every published value (the OPC UA paths below Objects/Isochron, the MQTT metric names)")
+    public String telemetry() {
+        return telemetry("");
+    }
+
+    @Descriptor("the published values whose path starts with a prefix")
+    public String telemetry(@Descriptor("path prefix, e.g. VirtualMachines/plc1") String prefix) {
+        JitterSource j = jitter;
+        TelemetryBuffer b = buffer;
+        return StatusFormat.telemetry(TelemetryModel.of(state.snapshot(), j == null ? List.of() : j.jitter(),
+                b == null ? null : b.stats()), prefix);
+    }
 
     @Descriptor("policy, health, decisions, per-pCPU placement, per-component utilisation and jitter")
     public String status() {

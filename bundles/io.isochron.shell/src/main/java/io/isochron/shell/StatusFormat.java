@@ -3,6 +3,9 @@ package io.isochron.shell;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
+import io.isochron.api.telemetry.Point;
+import io.isochron.api.telemetry.Snapshot;
+import io.isochron.api.telemetry.Unit;
 import java.util.List;
 import java.util.Locale;
 
@@ -70,6 +73,20 @@ final class StatusFormat {
                     v.state(), v.pcpu() < 0 ? "-" : Integer.toString(v.pcpu()), v.ioPercent()));
         }
         return b.toString();
+    }
+
+    /** One line per point: path, value (or "-" while there is none) and unit. */
+    static String telemetry(Snapshot s, String prefix) {
+        StringBuilder b = new StringBuilder();
+        for (Point p : s.points()) {
+            if (p.path().startsWith(prefix)) {
+                Object v = Snapshot.scalar(p);
+                String shown = v == null ? "-" : v instanceof Double d ? String.format(Locale.ROOT, "%.3f", d) : v.toString();
+                b.append(String.format(Locale.ROOT, "%-48s %s%s%n", p.path(), shown.isEmpty() ? "\"\"" : shown,
+                        p.unit() == Unit.PERCENT ? " %" : p.unit() == Unit.MICROSECOND ? " µs" : ""));
+            }
+        }
+        return b.length() == 0 ? "no value under '" + prefix + "'\n" : b.toString();
     }
 
     static String policy(PolicyControl.ActivePolicy active, List<String> available) {

@@ -7,6 +7,7 @@ import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
+import io.isochron.api.telemetry.TelemetryModel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -28,6 +29,18 @@ class StatusFormatTest {
                 .containsPattern("cpu0\\s+plc/0\\s+BUS\\s+37.5")
                 .containsPattern("cpu1\\s+-\\s+0.0")
                 .containsPattern("GPU\\s+12.5\\s+113.0\\s+0.004");
+    }
+
+    @Test
+    void telemetryListsTheModelsPathsWithValuesAndUnits() {
+        String text = StatusFormat.telemetry(TelemetryModel.of(state("edf", "edf", Health.NORMAL, ""), List.of(), null), "");
+        assertThat(text).containsPattern("Scheduler/OverlapPercent\\s+25.000 %")
+                .containsPattern("Health\\s+NORMAL")
+                .containsPattern("PhysicalCpus/Cpu1/Category\\s+\"\"")
+                .containsPattern("VirtualMachines/hmi/Vcpu0/State\\s+IDLE")
+                .containsPattern("Jitter/Host/P99\\s+- µs");
+        assertThat(StatusFormat.telemetry(TelemetryModel.of(state("edf", "edf", Health.NORMAL, ""), List.of(), null),
+                "VirtualMachines/plc/")).doesNotContain("hmi").doesNotContain("Scheduler");
     }
 
     @Test

@@ -42,10 +42,21 @@ public interface HypervisorBridge {
     void preempt(int pcpu, int vcpuId);
 
     /**
-     * A problem the bridge works around but an operator should look at (e.g. a rejected
-     * configuration while the previous one keeps running), as one line; empty when there is none.
+     * Configuration the bridge could not put in force and works around (e.g. a reservation the kernel
+     * refused, so the vCPU runs as an ordinary thread), as one line; empty when there is none. Health
+     * {@link Health#CHECK_FUNCTION}. A rejected configuration of the bridge's own PID is reported by
+     * its configuration check, not here.
      */
     default String problem() {
+        return "";
+    }
+
+    /**
+     * Decisions the bridge failed to apply recently (e.g. the kernel refused an affinity), as one
+     * line with how many; empty when every recent decision is in force. Health
+     * {@link Health#MAINTENANCE_REQUIRED}.
+     */
+    default String fault() {
         return "";
     }
 }

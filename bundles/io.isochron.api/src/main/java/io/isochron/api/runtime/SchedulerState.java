@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * A consistent snapshot of the scheduler for telemetry. Utilisations are percent averaged over
- * the last complete window (ARCHITECTURE: OPC UA {@code Utilization}); peaks and overload time
+ * the last complete window (OPC UA {@code Utilization}, docs/architecture.md); peaks and overload time
  * count since the bridge attached.
  */
 public record SchedulerState(

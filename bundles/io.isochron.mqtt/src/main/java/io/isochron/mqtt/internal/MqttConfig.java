@@ -45,8 +45,14 @@ public @interface MqttConfig {
     @AttributeDefinition(name = "User name", description = "Empty: connect without credentials")
     String username() default "";
 
-    @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD)
+    @AttributeDefinition(name = "Password", type = AttributeType.PASSWORD,
+            description = "Kept in ConfigAdmin's store; passwordFile keeps it out of there")
     String password() default "";
+
+    @AttributeDefinition(name = "Password file",
+            description = "File whose first line is the password, readable by the service user only; a relative "
+                    + "path is read from $CREDENTIALS_DIRECTORY (systemd LoadCredential=). Empty: use 'password'")
+    String passwordFile() default "";
 
     @AttributeDefinition(name = "TLS CA certificate (PEM file)",
             description = "For ssl:// brokers; empty: the JVM's trusted certificates")
@@ -57,6 +63,10 @@ public @interface MqttConfig {
 
     @AttributeDefinition(name = "TLS client key store password", type = AttributeType.PASSWORD)
     String tlsClientKeyStorePassword() default "";
+
+    @AttributeDefinition(name = "TLS client key store password file",
+            description = "As passwordFile, for the key store password. Empty: use 'tlsClientKeyStorePassword'")
+    String tlsClientKeyStorePasswordFile() default "";
 
     @AttributeDefinition(name = "Buffer directory",
             description = "Store-and-forward buffer; empty: <state directory>/mqtt")

@@ -3,6 +3,10 @@ package io.isochron.mqtt.internal;
 import io.isochron.api.runtime.JitterSource;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerStateSource;
+import io.isochron.api.runtime.TelemetryBuffer;
+import io.isochron.api.runtime.TelemetryBufferStats;
+import io.isochron.config.ConfigGuard;
+import io.isochron.config.SecretFile;
 import io.isochron.mqtt.sparkplug.SparkplugEdgeNode;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
@@ -13,11 +17,14 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -26,14 +33,15 @@ import org.osgi.service.metatype.annotations.Designate;
 
 /**
  * MQTT telemetry of the appliance (PID {@code io.isochron.mqtt}). Runs without a configuration
- * (a local broker on port 1883, Sparkplug B), so a fresh box publishes out of the box. A bad
- * configuration is reported in one log line naming the property, the value and what is allowed,
- * and nothing is published until it is fixed. A new configuration restarts the publisher; the
- * buffer is kept.
+ * (a local broker on port 1883, Sparkplug B), so a fresh box publishes out of the box. A rejected
+ * configuration is reported in one log line naming the property, the value and what is allowed;
+ * publishing goes on with the last good one (at boot: the defaults). A new configuration restarts
+ * the publisher; the buffer is kept.
  */
 @Designate(ocd = MqttConfig.class)
-@Component(configurationPid = MqttTelemetry.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true)
-public class MqttTelemetry {
+@Component(configurationPid = MqttTelemetry.PID, configurationPolicy = ConfigurationPolicy.OPTIONAL, immediate = true,
+        service = TelemetryBuffer.class)
+public class MqttTelemetry implements TelemetryBuffer {
     static final String PID = "io.isochron.mqtt";
     private static final System.Logger LOG = System.getLogger(PID);
 
@@ -48,18 +56,32 @@ public class MqttTelemetry {
             policyOption = ReferencePolicyOption.GREEDY)
     private volatile JitterSource jitter;
 
-    private TelemetryPublisher publisher;
+    private ConfigGuard<MqttConfig, TelemetryPublisher.Options> guard;
+    private volatile TelemetryPublisher publisher;
 
     @Activate
-    void activate(BundleContext context, MqttConfig config) {
-        TelemetryPublisher.Options options;
-        try {
-            options = options(config, defaultBufferDirectory(context));
-        } catch (IllegalArgumentException e) {
-            LOG.log(Level.ERROR, "configuration " + PID + " rejected, MQTT telemetry is off until it is fixed: "
-                    + e.getMessage());
-            return;
+    synchronized void activate(BundleContext context, Map<String, Object> properties) {
+        Path defaultBuffer = defaultBufferDirectory(context);
+        guard = ConfigGuard.of(PID, MqttConfig.class, c -> options(c, defaultBuffer));
+        start(guard.initial(properties));
+    }
+
+    @Modified
+    synchronized void modified(Map<String, Object> properties) throws IOException, InterruptedException {
+        Optional<TelemetryPublisher.Options> next = guard.update(properties);
+        if (next.isPresent()) {
+            stop();
+            start(next.get());
         }
+    }
+
+    @Deactivate
+    synchronized void deactivate() throws IOException, InterruptedException {
+        stop();
+        guard.close();
+    }
+
+    private void start(TelemetryPublisher.Options options) {
         try {
             publisher = new TelemetryPublisher(options, state::snapshot, () -> {
                 JitterSource j = jitter;
@@ -72,8 +94,13 @@ public class MqttTelemetry {
         }
     }
 
-    @Deactivate
-    void deactivate() throws IOException, InterruptedException {
+    @Override
+    public TelemetryBufferStats stats() {
+        TelemetryPublisher p = publisher;
+        return p == null ? new TelemetryBufferStats(0, 0, 0) : p.bufferStats();
+    }
+
+    private void stop() throws IOException, InterruptedException {
         if (publisher != null) {
             publisher.close();
             publisher = null;
@@ -126,7 +153,8 @@ public class MqttTelemetry {
         if (tls) {
             try {
                 sockets = TlsSockets.factory(c.tlsCaFile(), c.tlsClientKeyStore(),
-                        c.tlsClientKeyStorePassword().toCharArray());
+                        secret(c.tlsClientKeyStorePassword(), "tlsClientKeyStorePassword",
+                                c.tlsClientKeyStorePasswordFile(), "tlsClientKeyStorePasswordFile"));
             } catch (IOException | GeneralSecurityException e) {
                 throw new IllegalArgumentException("TLS setup failed (tlsCaFile '" + c.tlsCaFile()
                         + "', tlsClientKeyStore '" + c.tlsClientKeyStore() + "'): " + e.getMessage(), e);
@@ -136,8 +164,24 @@ public class MqttTelemetry {
         Path buffer = c.bufferDirectory().isBlank() ? defaultBuffer : Path.of(c.bufferDirectory().trim());
         return new TelemetryPublisher.Options(uri, c.format(), c.groupId(), node, clientId,
                 c.publishIntervalMillis(), Math.round(1000 / c.maxChangeRateHz()), c.qos(), c.username(),
-                c.password().toCharArray(), sockets, buffer, (long) c.bufferMegabytes() << 20, c.bufferSync(),
+                secret(c.password(), "password", c.passwordFile(), "passwordFile"), sockets, buffer, (long) c.bufferMegabytes() << 20, c.bufferSync(),
                 c.commandsEnabled());
+    }
+
+    /** A secret given in the configuration, or (better) in a file of its own. */
+    private static char[] secret(String value, String property, String file, String fileProperty) {
+        if (file.isBlank()) {
+            return value.toCharArray();
+        }
+        if (!value.isEmpty()) {
+            throw new IllegalArgumentException("properties '" + property + "' and '" + fileProperty
+                    + "' are both set (allowed: one of them)");
+        }
+        try {
+            return SecretFile.firstLine(SecretFile.resolve(file.trim())).toCharArray();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("property '" + fileProperty + "' = '" + file + "' " + e.getMessage());
+        }
     }
 
     private static void check(String property, String id) {
@@ -149,7 +193,9 @@ public class MqttTelemetry {
     }
 
     private static IllegalArgumentException bad(String property, Object value, String allowed) {
-        return new IllegalArgumentException(property + " = '" + value + "' is not allowed (allowed: " + allowed + ")");
+        String shown = value instanceof String ? "'" + value + "'" : String.valueOf(value);
+        return new IllegalArgumentException("property '" + property + "' = " + shown + " is not allowed (allowed: "
+                + allowed + ")");
     }
 
     /** This host's name, as a Sparkplug id: the first label, characters MQTT topics reserve replaced. */

@@ -3,9 +3,12 @@ package io.isochron.mqtt.internal;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
+import io.isochron.api.runtime.TelemetryBufferStats;
+import io.isochron.api.telemetry.Snapshot;
+import io.isochron.api.telemetry.TelemetryModel;
+import io.isochron.log.RateLimitedLog;
 import io.isochron.mqtt.buffer.DurableQueue;
 import io.isochron.mqtt.json.JsonTelemetry;
-import io.isochron.mqtt.model.TelemetryModel;
 import io.isochron.mqtt.sparkplug.SparkplugEdgeNode;
 import io.isochron.mqtt.transport.StoreAndForwardPublisher;
 import io.isochron.mqtt.transport.StoreAndForwardPublisher.Outgoing;
@@ -15,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -34,7 +38,6 @@ import javax.net.ssl.SSLSocketFactory;
  */
 public final class TelemetryPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.isochron.mqtt");
-    private static final long REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
     /**
      * Below Mosquitto's default max_inflight_messages (20): for MQTT 3.1.1 clients it silently drops
      * QoS 1/2 messages beyond that (measured: 10,000 drained with 32 in flight lost 22–333).
@@ -62,10 +65,10 @@ public final class TelemetryPublisher implements AutoCloseable {
     private List<Object> lastKey;
     private boolean firstPublication = true;
     private long lastPublishNanos;
-    private long reportedDrops;
-    private long lastDropReport;
-    private long lastFailureReport;
-    private volatile long lastCommandReport;
+    private long dropsSeen;
+    private final RateLimitedLog dropLog = new RateLimitedLog(LOG, Duration.ofMinutes(1));
+    private final RateLimitedLog failureLog = new RateLimitedLog(LOG, Duration.ofMinutes(1));
+    private final RateLimitedLog commandLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
 
     public TelemetryPublisher(Options options, Supplier<SchedulerState> state, Supplier<List<JitterStats>> jitter,
             Supplier<PolicyControl> control) throws IOException {
@@ -102,13 +105,18 @@ public final class TelemetryPublisher implements AutoCloseable {
         return publisher.status();
     }
 
-    private TelemetryModel.Values values() {
-        return TelemetryModel.of(state.get(), jitter.get(), queue.size(), queue.dropped());
+    /** The buffer's counters, for every telemetry channel (the bundle's TelemetryBuffer service). */
+    public TelemetryBufferStats bufferStats() {
+        return new TelemetryBufferStats(queue.size(), queue.dropped(), queue.corrupted());
+    }
+
+    private Snapshot values() {
+        return TelemetryModel.of(state.get(), jitter.get(), bufferStats());
     }
 
     private void tick() {
         try {
-            TelemetryModel.Values v = values();
+            Snapshot v = values();
             List<Object> key = v.discreteKey();
             long now = System.nanoTime();
             if (now - lastPublishNanos >= TimeUnit.MILLISECONDS.toNanos(options.intervalMillis())
@@ -117,59 +125,57 @@ public final class TelemetryPublisher implements AutoCloseable {
                 lastPublishNanos = now;
                 publish(v);
             }
-            reportDrops(now);
+            reportDrops();
         } catch (IOException | RuntimeException e) {
             // The ticker must survive anything: a failed tick is retried at the next one.
-            if (System.nanoTime() - lastFailureReport > REPORT_NANOS) {
-                lastFailureReport = System.nanoTime();
-                LOG.log(Level.ERROR, "MQTT telemetry could not be buffered: " + e);
-            }
+            failureLog.log(Level.ERROR, "MQTT telemetry could not be buffered: " + e);
         }
     }
 
-    private void publish(TelemetryModel.Values v) throws IOException {
+    private void publish(Snapshot v) throws IOException {
         if (firstPublication) {
             // The VMs there at start are announced by the session's births.
-            publishedVms.addAll(v.vms().keySet());
+            publishedVms.addAll(v.vms());
         }
         firstPublication = false;
         int qos = options.qos();
         long ts = v.timestampMillis();
         List<String> gone = new ArrayList<>(publishedVms);
-        gone.removeAll(v.vms().keySet());
+        gone.removeAll(v.vms());
         if (sparkplug != null) {
             for (String vm : gone) {
                 enqueue(sparkplug.deviceDeath(vm, ts), qos);
             }
             enqueue(sparkplug.nodeData(v), qos);
-            for (Map.Entry<String, Map<String, Object>> vm : v.vms().entrySet()) {
-                enqueue(publishedVms.contains(vm.getKey()) ? sparkplug.deviceData(vm.getKey(), vm.getValue(), ts)
-                        : sparkplug.deviceBirth(vm.getKey(), vm.getValue(), ts), qos);
+            for (String vm : v.vms()) {
+                Map<String, Object> metrics = v.vmValues(vm);
+                enqueue(publishedVms.contains(vm) ? sparkplug.deviceData(vm, metrics, ts)
+                        : sparkplug.deviceBirth(vm, metrics, ts), qos);
             }
         } else {
             for (String vm : gone) {
                 publisher.publish(json.vmTopic(vm), qos, json.vmGone(ts));
             }
             publisher.publish(json.nodeTopic(), qos, json.node(v));
-            for (Map.Entry<String, Map<String, Object>> vm : v.vms().entrySet()) {
-                publisher.publish(json.vmTopic(vm.getKey()), qos, json.vm(ts, vm.getValue()));
+            for (String vm : v.vms()) {
+                publisher.publish(json.vmTopic(vm), qos, json.vm(ts, v.vmValues(vm)));
             }
         }
         publishedVms.clear();
-        publishedVms.addAll(v.vms().keySet());
+        publishedVms.addAll(v.vms());
     }
 
     private void enqueue(SparkplugEdgeNode.Message m, int qos) throws IOException {
         publisher.publish(m.topic(), qos, m.payload());
     }
 
-    private void reportDrops(long now) {
+    /** Once per tick that dropped messages, rate-limited: the line carries the total. */
+    private void reportDrops() {
         long dropped = queue.dropped();
-        if (dropped > reportedDrops && now - lastDropReport > REPORT_NANOS) {
-            LOG.log(Level.WARNING, String.format("MQTT buffer full (%d MiB in %s): %d oldest messages dropped so far",
+        if (dropped > dropsSeen) {
+            dropsSeen = dropped;
+            dropLog.log(Level.WARNING, String.format("MQTT buffer full (%d MiB in %s): %d oldest messages dropped so far",
                     options.bufferBytes() >> 20, options.bufferDirectory(), dropped));
-            reportedDrops = dropped;
-            lastDropReport = now;
         }
     }
 
@@ -218,11 +224,7 @@ public final class TelemetryPublisher implements AutoCloseable {
                 refusal = e.getMessage();
             }
         }
-        long now = System.nanoTime();
-        if (now - lastCommandReport > TimeUnit.SECONDS.toNanos(10)) {
-            lastCommandReport = now;
-            LOG.log(Level.WARNING, "NCMD policy switch to '" + policy + "' refused: " + refusal);
-        }
+        commandLog.log(Level.WARNING, "NCMD policy switch to '" + policy + "' refused: " + refusal);
     }
 
     private final class SparkplugSession implements StoreAndForwardPublisher.Session {

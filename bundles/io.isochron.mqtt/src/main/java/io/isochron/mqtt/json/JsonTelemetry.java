@@ -2,7 +2,7 @@ package io.isochron.mqtt.json;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.isochron.mqtt.model.TelemetryModel;
+import io.isochron.api.telemetry.Snapshot;
 import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -38,8 +38,8 @@ public final class JsonTelemetry {
         return Boolean.toString(online).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    public byte[] node(TelemetryModel.Values v) {
-        return document(v.timestampMillis(), "metrics", v.node());
+    public byte[] node(Snapshot v) {
+        return document(v.timestampMillis(), "metrics", v.nodeValues());
     }
 
     public byte[] vm(long timestampMillis, Map<String, Object> metrics) {

@@ -1,6 +1,6 @@
 package io.isochron.mqtt.sparkplug;
 
-import io.isochron.mqtt.model.TelemetryModel;
+import io.isochron.api.telemetry.Snapshot;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
@@ -97,20 +97,20 @@ public final class SparkplugEdgeNode {
     }
 
     /** NBIRTH ({@code seq} 0) then one DBIRTH per VM, at the start of a session or on a rebirth request. */
-    public List<Message> births(TelemetryModel.Values v) {
+    public List<Message> births(Snapshot v) {
         seq = 0;
         List<Message> out = new ArrayList<>();
         SparkplugBPayload.SparkplugBPayloadBuilder nbirth = payload(v.timestampMillis(), 0L)
                 .addMetric(metric(BD_SEQ, BigInteger.valueOf(sessionBdSeq)))
                 .addMetric(metric(REBIRTH, false));
-        v.node().forEach((name, value) -> nbirth.addMetric(metric(name, value)));
+        v.nodeValues().forEach((name, value) -> nbirth.addMetric(metric(name, value)));
         out.add(new Message(topic("NBIRTH"), encode(nbirth)));
-        v.vms().forEach((vm, metrics) -> {
+        for (String vm : v.vms()) {
             seq = (seq + 1) % 256;
             SparkplugBPayload.SparkplugBPayloadBuilder dbirth = payload(v.timestampMillis(), seq);
-            metrics.forEach((name, value) -> dbirth.addMetric(metric(name, value)));
+            v.vmValues(vm).forEach((name, value) -> dbirth.addMetric(metric(name, value)));
             out.add(new Message(deviceTopic("DBIRTH", vm), encode(dbirth)));
-        });
+        }
         return out;
     }
 
@@ -128,9 +128,9 @@ public final class SparkplugEdgeNode {
         return encode(p);
     }
 
-    public Message nodeData(TelemetryModel.Values v) {
+    public Message nodeData(Snapshot v) {
         SparkplugBPayload.SparkplugBPayloadBuilder b = payload(v.timestampMillis(), null);
-        v.node().forEach((name, value) -> b.addMetric(metric(name, value)));
+        v.nodeValues().forEach((name, value) -> b.addMetric(metric(name, value)));
         return new Message(topic("NDATA"), encode(b));
     }
 

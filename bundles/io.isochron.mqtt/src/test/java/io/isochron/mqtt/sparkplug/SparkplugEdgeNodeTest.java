@@ -7,7 +7,9 @@ import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.SchedulerState;
-import io.isochron.mqtt.model.TelemetryModel;
+import io.isochron.api.runtime.TelemetryBufferStats;
+import io.isochron.api.telemetry.Snapshot;
+import io.isochron.api.telemetry.TelemetryModel;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Map;
@@ -26,9 +28,9 @@ class SparkplugEdgeNodeTest {
             List.of(new SchedulerState.Vcpu("plc", 0, IoCategory.BUS, SchedulerState.VcpuState.RUNNING, 0, 30),
                     new SchedulerState.Vcpu("hmi", 0, IoCategory.GPU, SchedulerState.VcpuState.READY, 1, 55)),
             List.of(new SchedulerState.Component(IoCategory.GPU, 12.5, 113, 0.25)));
-    private static final TelemetryModel.Values VALUES = TelemetryModel.of(STATE,
+    private static final Snapshot VALUES = TelemetryModel.of(STATE,
             List.of(new JitterStats(JitterStats.HOST, 1000, 2, 4.5, 31, 12, 20, 60_000, 1),
-                    new JitterStats("plc", 1000, 5, 9, 80, 40, 60, 6_000, 0)), 17, 3);
+                    new JitterStats("plc", 1000, 5, 9, 80, 40, 60, 6_000, 0)), new TelemetryBufferStats(17, 3, 2));
 
     private static SparkplugBPayload decode(SparkplugEdgeNode.Message m) throws Exception {
         return new SparkplugBPayloadDecoder().buildFromByteArray(m.payload(), null);
@@ -77,6 +79,8 @@ class SparkplugEdgeNodeTest {
         assertThat(m.get("Jitter/Host/Overruns").getValue()).isEqualTo(BigInteger.ONE);
         assertThat(m.get("Telemetry/Buffered").getValue()).isEqualTo(BigInteger.valueOf(17));
         assertThat(m.get("Telemetry/Dropped").getValue()).isEqualTo(BigInteger.valueOf(3));
+        assertThat(m.get("Telemetry/Corrupt").getValue()).isEqualTo(BigInteger.valueOf(2));
+        assertThat(m.get("PhysicalCpus/Cpu1/Category").getValue()).as("idle: as in OPC UA").isEqualTo("");
     }
 
     @Test
@@ -120,9 +124,9 @@ class SparkplugEdgeNodeTest {
     @Test
     void dataProducedBeforeTheSessionIsSentAsHistorical() throws Exception {
         SparkplugEdgeNode node = new SparkplugEdgeNode("plant", "edge-1", 0);
-        TelemetryModel.Values old = new TelemetryModel.Values(System.currentTimeMillis() - 60_000, VALUES.node(), VALUES.vms());
+        Snapshot old = new Snapshot(System.currentTimeMillis() - 60_000, VALUES.points());
         byte[] buffered = node.nodeData(old).payload();
-        byte[] fresh = node.nodeData(new TelemetryModel.Values(System.currentTimeMillis() + 1_000, VALUES.node(), VALUES.vms())).payload();
+        byte[] fresh = node.nodeData(new Snapshot(System.currentTimeMillis() + 1_000, VALUES.points())).payload();
         node.openSession();
         SparkplugBPayload sentOld = new SparkplugBPayloadDecoder().buildFromByteArray(node.sequence(buffered), null);
         SparkplugBPayload sentFresh = new SparkplugBPayloadDecoder().buildFromByteArray(node.sequence(fresh), null);

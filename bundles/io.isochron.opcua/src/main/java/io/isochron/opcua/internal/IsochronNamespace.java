@@ -3,24 +3,25 @@ package io.isochron.opcua.internal;
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.uint;
 import static org.eclipse.milo.opcua.stack.core.types.builtin.unsigned.Unsigned.ulong;
 
-import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
-import io.isochron.api.runtime.SchedulerState;
 import io.isochron.api.runtime.SchedulerStateSource;
+import io.isochron.api.runtime.TelemetryBufferStats;
+import io.isochron.api.telemetry.Point;
+import io.isochron.api.telemetry.Snapshot;
+import io.isochron.api.telemetry.TelemetryModel;
+import io.isochron.api.telemetry.Unit;
+import io.isochron.log.RateLimitedLog;
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -66,29 +67,31 @@ import org.eclipse.milo.opcua.stack.core.types.structured.Range;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReadValueId;
 
 /**
- * The address space of ARCHITECTURE "External contracts" under Objects/Isochron. String node ids
- * are the browse paths ({@code ns=<urn:isochron:appliance>;s=Isochron/Scheduler/ActivePolicy}).
+ * The address space under Objects/Isochron, built from the telemetry model ({@link TelemetryModel}):
+ * every point is a variable at its path; the top-level {@link TelemetryModel#FOLDERS} are folders and
+ * every other parent an object. String node ids are the browse paths
+ * ({@code ns=<urn:isochron:appliance>;s=Isochron/Scheduler/ActivePolicy}). Of its own it adds only
+ * what is OPC UA's: the {@code Scheduler/SwitchPolicy} method with {@code Scheduler/AvailablePolicies},
+ * and the Health enumeration type.
  *
- * <p>Values follow {@link SchedulerStateSource#snapshot()} on a sampling thread of our own; a node
- * is written only when its value changed. Monitored items are fed on change (no per-item polling),
- * so the cost of a subscription does not grow with its sampling rate.
+ * <p>Values follow the model on a sampling thread of our own; a node is written only when its value
+ * changed, nodes appear with their points and are deleted with them (a VM that goes). Monitored
+ * items are fed on change (no per-item polling), so the cost of a subscription does not grow with
+ * its sampling rate.
  */
 final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
     static final String URI = "urn:isochron:appliance";
     static final String ROOT = "Isochron";
+    private static final String SCHEDULER = "Scheduler";
 
-    /** Display ranges (EURange) of the µs values: decision latency and control-cycle jitter. */
-    static final Range LATENCY_RANGE = new Range(0.0, 1_000.0);
-    static final Range JITTER_RANGE = new Range(0.0, 10_000.0);
-    static final Range PERCENT_RANGE = new Range(0.0, 100.0);
-
-    private static final System.Logger LOG = System.getLogger(IsochronNamespace.class.getName());
+    private static final System.Logger LOG = System.getLogger(OpcUaConfig.PID);
     private static final StatusCode WAITING = new StatusCode(StatusCodes.Bad_WaitingForInitialData);
     private static final StatusCode GONE = new StatusCode(StatusCodes.Bad_NodeIdUnknown);
 
     private final SchedulerStateSource state;
     private final PolicyControl control;
     private final Supplier<List<JitterStats>> jitter;
+    private final Supplier<TelemetryBufferStats> buffer;
     private final Predicate<Session> mayOperate;
     private final long samplingMillis;
 
@@ -96,49 +99,30 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
     private final Object lock = new Object();
     private final Map<NodeId, Set<DataItem>> monitored = new ConcurrentHashMap<>();
     private volatile ScheduledExecutorService sampler;
+    private final RateLimitedLog failureLog = new RateLimitedLog(LOG, Duration.ofMinutes(1));
     private boolean failing;
 
-    private UaFolderNode cpusFolder;
-    private UaFolderNode vmsFolder;
-    private UaFolderNode componentsFolder;
-    private UaVariableNode activePolicy;
+    private UaFolderNode root;
+    private NodeId healthType;
     private UaVariableNode availablePolicies;
-    private UaVariableNode overlapPercent;
-    private UaVariableNode decisionCount;
-    private UaVariableNode decisionLatency;
-    private UaVariableNode health;
-    private JitterNodes hostJitter;
-    private final Map<Integer, CpuNodes> cpus = new TreeMap<>();
-    private final Map<String, VmNodes> vms = new TreeMap<>();
-    private final Map<IoCategory, ComponentNodes> components = new EnumMap<>(IoCategory.class);
-
-    private record CpuNodes(UaObjectNode node, UaVariableNode runningVcpu, UaVariableNode category,
-            UaVariableNode utilization) {}
-
-    private record VcpuNodes(UaObjectNode node, UaVariableNode category, UaVariableNode state,
-            UaVariableNode physicalCpu, UaVariableNode ioUtilization) {}
-
-    private record VmNodes(UaObjectNode node, Map<Integer, VcpuNodes> vcpus, JitterNodes jitter) {}
-
-    private record ComponentNodes(UaVariableNode utilization, UaVariableNode peak, UaVariableNode overloadSeconds) {}
-
-    private record JitterNodes(UaVariableNode min, UaVariableNode avg, UaVariableNode max, UaVariableNode p99,
-            UaVariableNode samples, UaVariableNode overruns) {
-        List<UaVariableNode> all() {
-            return List.of(min, avg, max, p99, samples, overruns);
-        }
-    }
+    /** Folders and objects by path; the static ones are never removed. */
+    private final Map<String, UaNode> parents = new HashMap<>();
+    private final Set<String> staticParents = new HashSet<>();
+    private final Map<String, UaVariableNode> variables = new HashMap<>();
 
     /**
+     * @param buffer the MQTT store-and-forward buffer's counters, null while MQTT does not run
      * @param mayOperate whether a session may call SwitchPolicy
      * @param samplingMillis how often values follow the scheduler
      */
     IsochronNamespace(OpcUaServer server, SchedulerStateSource state, PolicyControl control,
-            Supplier<List<JitterStats>> jitter, Predicate<Session> mayOperate, long samplingMillis) {
+            Supplier<List<JitterStats>> jitter, Supplier<TelemetryBufferStats> buffer, Predicate<Session> mayOperate,
+            long samplingMillis) {
         super(server, URI);
         this.state = state;
         this.control = control;
         this.jitter = jitter;
+        this.buffer = buffer;
         this.mayOperate = mayOperate;
         this.samplingMillis = samplingMillis;
         getLifecycleManager().addStartupTask(this::createStaticNodes);
@@ -177,30 +161,22 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
     // ---- node creation ----
 
     private void createStaticNodes() {
-        UaFolderNode root = new UaFolderNode(getNodeContext(), newNodeId(ROOT), newQualifiedName(ROOT),
-                LocalizedText.english(ROOT));
+        root = new UaFolderNode(getNodeContext(), newNodeId(ROOT), newQualifiedName(ROOT), LocalizedText.english(ROOT));
         getNodeManager().addNode(root);
         root.addReference(new Reference(root.getNodeId(), NodeIds.Organizes, NodeIds.ObjectsFolder.expanded(),
                 Reference.Direction.INVERSE));
-
-        UaObjectNode scheduler = object(root, ROOT, "Scheduler", NodeIds.Organizes);
-        String sp = ROOT + "/Scheduler";
-        activePolicy = variable(scheduler, sp, "ActivePolicy", NodeIds.String, "");
-        availablePolicies = arrayVariable(scheduler, sp, "AvailablePolicies", NodeIds.String, new String[0]);
-        overlapPercent = analog(scheduler, sp, "OverlapPercent", Units.PERCENT, PERCENT_RANGE);
-        decisionCount = variable(scheduler, sp, "DecisionCount", NodeIds.UInt64, ulong(0));
-        decisionLatency = analog(scheduler, sp, "DecisionLatencyP99", Units.MICROSECOND, LATENCY_RANGE);
-        addSwitchPolicy(scheduler, sp);
-
-        cpusFolder = folder(root, "PhysicalCpus");
-        vmsFolder = folder(root, "VirtualMachines");
-        componentsFolder = folder(root, "IoComponents");
-        UaFolderNode jitterFolder = folder(root, "Jitter");
-        UaObjectNode host = object(jitterFolder, ROOT + "/Jitter", "Host", NodeIds.Organizes);
-        hostJitter = jitterNodes(host, ROOT + "/Jitter/Host");
-
-        NodeId healthType = addHealthEnumeration();
-        health = variable(root, ROOT, "Health", healthType, Health.NORMAL.ordinal());
+        parents.put("", root);
+        staticParents.add("");
+        UaNode scheduler = parent(SCHEDULER);
+        staticParents.add(SCHEDULER);
+        availablePolicies = arrayVariable(scheduler, ROOT + "/" + SCHEDULER, "AvailablePolicies", NodeIds.String,
+                new String[0]);
+        addSwitchPolicy((UaObjectNode) scheduler, ROOT + "/" + SCHEDULER);
+        for (String folder : TelemetryModel.FOLDERS.stream().sorted().toList()) {
+            parent(folder);
+            staticParents.add(folder);
+        }
+        healthType = addHealthEnumeration();
     }
 
     private void addSwitchPolicy(UaObjectNode scheduler, String parentPath) {
@@ -248,30 +224,77 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
         return id;
     }
 
-    private UaFolderNode folder(UaFolderNode parent, String name) {
-        String path = ROOT + "/" + name;
-        UaFolderNode folder = new UaFolderNode(getNodeContext(), newNodeId(path), newQualifiedName(name),
-                LocalizedText.english(name));
-        getNodeManager().addNode(folder);
-        parent.addOrganizes(folder);
-        return folder;
-    }
-
-    private UaObjectNode object(UaNode parent, String parentPath, String name, NodeId referenceType) {
-        UaObjectNode node = new UaObjectNode.UaObjectNodeBuilder(getNodeContext())
-                .setNodeId(newNodeId(parentPath + "/" + name))
-                .setBrowseName(newQualifiedName(name))
-                .setDisplayName(LocalizedText.english(name))
-                .setTypeDefinition(NodeIds.BaseObjectType)
-                .build();
-        getNodeManager().addNode(node);
-        parent.addReference(new Reference(parent.getNodeId(), referenceType, node.getNodeId().expanded(), true));
+    /**
+     * The folder or object at {@code path} (relative to the root), made with its parents when missing:
+     * a top-level folder of the model organizes; everything else is an object, organized by a folder
+     * or the root and a component of an object.
+     */
+    private UaNode parent(String path) {
+        UaNode existing = parents.get(path);
+        if (existing != null) {
+            return existing;
+        }
+        String parentPath = parentOf(path);
+        String name = nameOf(path);
+        UaNode above = parent(parentPath);
+        NodeId id = newNodeId(ROOT + "/" + path);
+        UaNode node;
+        if (parentPath.isEmpty() && TelemetryModel.FOLDERS.contains(name)) {
+            UaFolderNode folder = new UaFolderNode(getNodeContext(), id, newQualifiedName(name),
+                    LocalizedText.english(name));
+            getNodeManager().addNode(folder);
+            ((UaFolderNode) above).addOrganizes(folder);
+            node = folder;
+        } else {
+            node = new UaObjectNode.UaObjectNodeBuilder(getNodeContext())
+                    .setNodeId(id)
+                    .setBrowseName(newQualifiedName(name))
+                    .setDisplayName(LocalizedText.english(name))
+                    .setTypeDefinition(NodeIds.BaseObjectType)
+                    .build();
+            getNodeManager().addNode(node);
+            NodeId reference = above instanceof UaFolderNode ? NodeIds.Organizes : NodeIds.HasComponent;
+            above.addReference(new Reference(above.getNodeId(), reference, node.getNodeId().expanded(), true));
+        }
+        parents.put(path, node);
         return node;
     }
 
-    private UaVariableNode variable(UaNode parent, String parentPath, String name, NodeId dataType, Object initial) {
+    private static String parentOf(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? "" : path.substring(0, slash);
+    }
+
+    private static String nameOf(String path) {
+        return path.substring(path.lastIndexOf('/') + 1);
+    }
+
+    /** The variable of {@code p}, made (with its parents) when missing. */
+    private UaVariableNode variable(Point p) {
+        String path = p.path();
+        UaVariableNode existing = variables.get(path);
+        if (existing != null) {
+            return existing;
+        }
+        String parentPath = parentOf(path);
+        String name = nameOf(path);
+        UaNode above = parent(parentPath);
+        String nodeParent = parentPath.isEmpty() ? ROOT : ROOT + "/" + parentPath;
+        UaVariableNode node = switch (p.kind()) {
+            case STRING -> plain(above, nodeParent, name, NodeIds.String);
+            case INT32 -> plain(above, nodeParent, name, NodeIds.Int32);
+            case UINT64 -> plain(above, nodeParent, name, NodeIds.UInt64);
+            case HEALTH -> plain(above, nodeParent, name, healthType);
+            case DOUBLE -> p.unit() == Unit.NONE ? plain(above, nodeParent, name, NodeIds.Double)
+                    : analog(above, nodeParent, name, Units.of(p.unit()), new Range(0.0, p.rangeHigh()));
+        };
+        variables.put(path, node);
+        return node;
+    }
+
+    private UaVariableNode plain(UaNode parent, String parentPath, String name, NodeId dataType) {
         UaVariableNode node = variableBuilder(parentPath, name, dataType).build();
-        node.setValue(new DataValue(new Variant(initial)));
+        node.setValue(new DataValue(Variant.NULL_VALUE, WAITING));
         return attach(parent, node);
     }
 
@@ -316,7 +339,7 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
         node.setValueRank(ValueRanks.Scalar);
         node.setAccessLevel(AccessLevel.toValue(AccessLevel.READ_ONLY));
         node.setUserAccessLevel(AccessLevel.toValue(AccessLevel.READ_ONLY));
-        node.setValue(new DataValue(new Variant(0.0)));
+        node.setValue(new DataValue(Variant.NULL_VALUE, WAITING));
         node.setEuRange(range);
         node.setEngineeringUnits(unit);
         return attach(parent, node);
@@ -333,62 +356,12 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
         return node;
     }
 
-    private JitterNodes jitterNodes(UaObjectNode parent, String path) {
-        JitterNodes j = new JitterNodes(
-                analog(parent, path, "Min", Units.MICROSECOND, JITTER_RANGE),
-                analog(parent, path, "Avg", Units.MICROSECOND, JITTER_RANGE),
-                analog(parent, path, "Max", Units.MICROSECOND, JITTER_RANGE),
-                analog(parent, path, "P99", Units.MICROSECOND, JITTER_RANGE),
-                variable(parent, path, "Samples", NodeIds.UInt64, ulong(0)),
-                variable(parent, path, "Overruns", NodeIds.UInt64, ulong(0)));
-        j.all().forEach(n -> n.setValue(new DataValue(Variant.NULL_VALUE, WAITING)));
-        return j;
-    }
-
-    private CpuNodes addCpu(int index) {
-        String name = "Cpu" + index;
-        String path = ROOT + "/PhysicalCpus/" + name;
-        UaObjectNode cpu = object(cpusFolder, ROOT + "/PhysicalCpus", name, NodeIds.Organizes);
-        return new CpuNodes(cpu,
-                variable(cpu, path, "RunningVcpu", NodeIds.String, ""),
-                variable(cpu, path, "Category", NodeIds.String, IoCategory.NONE.name()),
-                analog(cpu, path, "Utilization", Units.PERCENT, PERCENT_RANGE));
-    }
-
-    private VmNodes addVm(String vm) {
-        String path = ROOT + "/VirtualMachines/" + vm;
-        UaObjectNode node = object(vmsFolder, ROOT + "/VirtualMachines", vm, NodeIds.Organizes);
-        UaObjectNode jitterNode = object(node, path, "Jitter", NodeIds.HasComponent);
-        return new VmNodes(node, new TreeMap<>(), jitterNodes(jitterNode, path + "/Jitter"));
-    }
-
-    private VcpuNodes addVcpu(VmNodes vm, String vmName, int index) {
-        String name = "Vcpu" + index;
-        String path = ROOT + "/VirtualMachines/" + vmName + "/" + name;
-        UaObjectNode node = object(vm.node(), ROOT + "/VirtualMachines/" + vmName, name, NodeIds.HasComponent);
-        return new VcpuNodes(node,
-                variable(node, path, "Category", NodeIds.String, IoCategory.NONE.name()),
-                variable(node, path, "State", NodeIds.String, SchedulerState.VcpuState.IDLE.name()),
-                variable(node, path, "PhysicalCpu", NodeIds.Int32, -1),
-                analog(node, path, "IoUtilization", Units.PERCENT, PERCENT_RANGE));
-    }
-
-    /** @param pcpus the demand on a component can reach 100 % per pCPU running one of its vCPUs */
-    private ComponentNodes addComponent(IoCategory category, int pcpus) {
-        String name = category.name();
-        String path = ROOT + "/IoComponents/" + name;
-        UaObjectNode node = object(componentsFolder, ROOT + "/IoComponents", name, NodeIds.Organizes);
-        Range range = new Range(0.0, 100.0 * Math.max(1, pcpus));
-        return new ComponentNodes(
-                analog(node, path, "Utilization", Units.PERCENT, range),
-                analog(node, path, "Peak", Units.PERCENT, range),
-                variable(node, path, "OverloadSeconds", NodeIds.Double, 0.0));
-    }
-
     /** Deletes {@code node} with its components and tells the items monitoring them that they are gone. */
-    private void remove(UaObjectNode node) {
+    private void remove(String path, UaNode node) {
         String prefix = node.getNodeId().getIdentifier() + "/";
         node.delete();
+        parents.keySet().removeIf(p -> p.equals(path) || p.startsWith(path + "/"));
+        variables.keySet().removeIf(p -> p.startsWith(path + "/"));
         var gone = new DataValue(Variant.NULL_VALUE, GONE, DateTime.now(), DateTime.now());
         monitored.entrySet().removeIf(e -> {
             if (e.getKey().getIdentifier() instanceof String id && id.startsWith(prefix)) {
@@ -403,105 +376,54 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
 
     private void update() {
         try {
-            SchedulerState s = state.snapshot();
+            TelemetryBufferStats b = buffer.get();
+            Snapshot s = TelemetryModel.of(state.snapshot(), jitter.get(), b);
             List<String> policies = control.available();
-            Map<String, JitterStats> jitterBySource = new HashMap<>();
-            for (JitterStats j : jitter.get()) {
-                jitterBySource.put(j.source(), j);
-            }
             synchronized (lock) {
-                apply(s, policies, jitterBySource);
+                apply(s, policies);
             }
             if (failing) {
                 failing = false;
                 LOG.log(Level.INFO, "OPC UA values follow the scheduler again");
             }
         } catch (RuntimeException e) {
-            // Once per episode: a failing source must not flood the log every sampling interval.
-            if (!failing) {
-                failing = true;
-                LOG.log(Level.WARNING, "OPC UA values are not updated: " + e, e);
-            }
+            // A failing source must not flood the log every sampling interval.
+            failing = true;
+            failureLog.log(Level.WARNING, "OPC UA values are not updated: " + e, e);
         }
     }
 
-    private void apply(SchedulerState s, List<String> policies, Map<String, JitterStats> jitterBySource) {
-        set(activePolicy, s.policy());
+    private void apply(Snapshot s, List<String> policies) {
         set(availablePolicies, policies.toArray(String[]::new));
-        set(overlapPercent, s.overlapPercent());
-        set(decisionCount, ulong(s.decisionCount()));
-        set(decisionLatency, s.decisionLatencyP99Micros());
-        set(health, s.health().ordinal());
-
-        Set<Integer> seenCpus = new HashSet<>();
-        for (SchedulerState.Pcpu p : s.pcpus()) {
-            seenCpus.add(p.index());
-            CpuNodes n = cpus.computeIfAbsent(p.index(), this::addCpu);
-            set(n.runningVcpu(), p.runningVcpu());
-            set(n.category(), p.category().name());
-            set(n.utilization(), p.utilizationPercent());
-        }
-        cpus.entrySet().removeIf(e -> {
-            boolean gone = !seenCpus.contains(e.getKey());
-            if (gone) {
-                remove(e.getValue().node());
+        Set<String> present = new HashSet<>(staticParents);
+        for (Point p : s.points()) {
+            UaVariableNode node = variable(p);
+            if (p.value() == null) {
+                setWaiting(node);
+            } else {
+                set(node, wire(p));
             }
-            return gone;
-        });
-
-        Map<String, List<SchedulerState.Vcpu>> byVm = new LinkedHashMap<>();
-        for (SchedulerState.Vcpu v : s.vcpus()) {
-            byVm.computeIfAbsent(v.vm(), k -> new ArrayList<>()).add(v);
-        }
-        for (Map.Entry<String, List<SchedulerState.Vcpu>> e : byVm.entrySet()) {
-            String vmName = e.getKey();
-            VmNodes vm = vms.computeIfAbsent(vmName, this::addVm);
-            Set<Integer> seenVcpus = new HashSet<>();
-            for (SchedulerState.Vcpu v : e.getValue()) {
-                seenVcpus.add(v.index());
-                VcpuNodes n = vm.vcpus().computeIfAbsent(v.index(), i -> addVcpu(vm, vmName, i));
-                set(n.category(), v.category().name());
-                set(n.state(), v.state().name());
-                set(n.physicalCpu(), v.pcpu());
-                set(n.ioUtilization(), v.ioPercent());
+            String path = p.path();
+            for (int slash = path.indexOf('/'); slash >= 0; slash = path.indexOf('/', slash + 1)) {
+                present.add(path.substring(0, slash));
             }
-            vm.vcpus().entrySet().removeIf(v -> {
-                boolean gone = !seenVcpus.contains(v.getKey());
-                if (gone) {
-                    remove(v.getValue().node());
-                }
-                return gone;
-            });
-            setJitter(vm.jitter(), jitterBySource.get(vmName));
         }
-        vms.entrySet().removeIf(e -> {
-            boolean gone = !byVm.containsKey(e.getKey());
-            if (gone) {
-                remove(e.getValue().node());
+        // Outermost first: removing a VM's object takes its vCPUs and jitter with it.
+        for (String path : parents.keySet().stream().filter(p -> !present.contains(p)).sorted().toList()) {
+            UaNode node = parents.get(path);
+            if (node != null) {
+                remove(path, node);
             }
-            return gone;
-        });
-
-        for (SchedulerState.Component c : s.components()) {
-            ComponentNodes n = components.computeIfAbsent(c.category(), k -> addComponent(k, s.pcpus().size()));
-            set(n.utilization(), c.utilizationPercent());
-            set(n.peak(), c.peakPercent());
-            set(n.overloadSeconds(), c.overloadSeconds());
         }
-        setJitter(hostJitter, jitterBySource.get(JitterStats.HOST));
     }
 
-    private static void setJitter(JitterNodes nodes, JitterStats stats) {
-        if (stats == null) {
-            nodes.all().forEach(IsochronNamespace::setWaiting);
-            return;
-        }
-        set(nodes.min(), stats.minMicros());
-        set(nodes.avg(), stats.avgMicros());
-        set(nodes.max(), stats.maxMicros());
-        set(nodes.p99(), stats.p99Micros());
-        set(nodes.samples(), ulong(stats.samples()));
-        set(nodes.overruns(), ulong(stats.overruns()));
+    /** The value as OPC UA carries it. */
+    private static Object wire(Point p) {
+        return switch (p.kind()) {
+            case UINT64 -> ulong((Long) p.value());
+            case HEALTH -> ((Health) p.value()).ordinal();
+            default -> p.value();
+        };
     }
 
     /** Writes the node only when the value (or a bad status) changes. */

@@ -7,7 +7,10 @@ import static org.eclipse.milo.opcua.sdk.server.OpcUaServerConfig.USER_TOKEN_POL
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerStateSource;
+import io.isochron.api.runtime.TelemetryBufferStats;
+import io.isochron.log.RateLimitedLog;
 import java.io.IOException;
+import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -15,6 +18,7 @@ import java.net.ServerSocket;
 import java.security.Provider;
 import java.security.Security;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -61,6 +65,9 @@ final class IsochronServer implements AutoCloseable {
     static final String PATH = "/isochron";
     static final String PRODUCT_URI = "urn:isochron:appliance";
     private static final long START_TIMEOUT_SECONDS = 30;
+    private static final System.Logger LOG = System.getLogger(OpcUaConfig.PID);
+    /** Failed logins from one address count within this window (OpcUaConfig.loginMaxFailures). */
+    static final long LOGIN_WINDOW_NANOS = TimeUnit.SECONDS.toNanos(60);
 
     /** A password token on an unencrypted endpoint is still encrypted with the server certificate. */
     private static final UserTokenPolicy USER_TOKEN_POLICY_USERNAME_ENCRYPTED = new UserTokenPolicy(
@@ -83,8 +90,9 @@ final class IsochronServer implements AutoCloseable {
      *
      * @throws IOException with a one-line reason when it cannot listen or the PKI directory is unusable
      */
+    /** @param buffer the MQTT store-and-forward buffer's counters, null while MQTT does not run */
     static IsochronServer start(ServerSettings settings, SchedulerStateSource state, PolicyControl control,
-            Supplier<List<JitterStats>> jitter) throws Exception {
+            Supplier<List<JitterStats>> jitter, Supplier<TelemetryBufferStats> buffer) throws Exception {
         if (settings.securityPolicies().contains(SecurityPolicy.Aes256_Sha256_RsaPss)
                 && Security.getProvider(BouncyCastleProvider.PROVIDER_NAME) == null) {
             // The JDK has no "SHA256withRSA/PSS" signature that the RSA-PSS policy asks for.
@@ -120,7 +128,7 @@ final class IsochronServer implements AutoCloseable {
                 OpcTcpServerTransportConfig transport = OpcTcpServerTransportConfig.newBuilder().build();
                 return new OpcTcpServerTransport(transport);
             });
-            namespace = new IsochronNamespace(server, state, control, jitter,
+            namespace = new IsochronNamespace(server, state, control, jitter, buffer,
                     session -> roleOf(session) == Role.OPERATOR, settings.samplingIntervalMs());
             namespace.startup();
             try {
@@ -196,29 +204,57 @@ final class IsochronServer implements AutoCloseable {
         if (settings.anonymousAccess()) {
             validators.add(AnonymousIdentityValidator.INSTANCE);
         }
-        validators.add(new UserValidator(settings.users()));
+        validators.add(new UserValidator(settings.users(), new LoginThrottle(settings.loginMaxFailures(),
+                LOGIN_WINDOW_NANOS, TimeUnit.SECONDS.toNanos(settings.loginLockoutSeconds()))));
         validators.add(new X509IdentityValidator(pki::isTrustedUser));
         return new CompositeValidator(validators);
     }
 
-    /** Username/password against the configured salted hashes; the identity carries the user's role. */
+    /**
+     * Username/password against the configured salted hashes; the identity carries the user's role.
+     * Failed logins are logged (rate-limited, never the password) and throttled per client address.
+     */
     private static final class UserValidator extends AbstractUsernameIdentityValidator {
         private final Map<String, UserEntry> users;
+        private final LoginThrottle throttle;
+        private final RateLimitedLog failures = new RateLimitedLog(LOG, Duration.ofSeconds(10));
 
-        UserValidator(Map<String, UserEntry> users) {
+        UserValidator(Map<String, UserEntry> users, LoginThrottle throttle) {
             this.users = users;
+            this.throttle = throttle;
         }
 
         @Override
         protected Identity.UsernameIdentity authenticateUsernamePassword(Session session, String username,
                 String password) {
-            UserEntry user = users.get(username);
-            if (user == null || !user.accepts(password)) {
+            InetAddress from = session.getClientAddress();
+            String client = from == null ? "an unknown address" : from.getHostAddress();
+            long now = System.nanoTime();
+            if (throttle.attempt(client, now) == LoginThrottle.Verdict.LOCKED_OUT) {
+                failures.log(Level.WARNING, "OPC UA login as '" + printable(username) + "' from " + client
+                        + " refused: the address is locked out after repeated failed logins");
                 return null;
             }
+            UserEntry user = users.get(username);
+            if (user == null || !user.accepts(password)) {
+                if (throttle.failed(client, now)) {
+                    LOG.log(Level.WARNING, "OPC UA: " + client + " locked out after repeated failed logins (last as '"
+                            + printable(username) + "')");
+                } else {
+                    failures.log(Level.WARNING, "OPC UA: failed login as '" + printable(username) + "' from " + client);
+                }
+                return null;
+            }
+            throttle.succeeded(client);
             var identity = new DefaultUsernameIdentity(username);
             identity.setUserData(user.role());
             return identity;
+        }
+
+        /** A user name as a client sent it, safe for one log line. */
+        private static String printable(String name) {
+            String s = name == null ? "" : name.replaceAll("\\p{Cntrl}", "?");
+            return s.length() > 64 ? s.substring(0, 61) + "..." : s;
         }
     }
 

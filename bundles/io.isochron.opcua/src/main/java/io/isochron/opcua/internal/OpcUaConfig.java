@@ -32,6 +32,20 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
                     + "create one with the Gogo command isochron:opcuauser NAME [ROLE]")
     String[] users() default {};
 
+    @AttributeDefinition(name = "Users file",
+            description = "More user entries, one per line (# starts a comment), kept out of ConfigAdmin; readable "
+                    + "by the service user only. A relative path is read from $CREDENTIALS_DIRECTORY "
+                    + "(systemd LoadCredential=). Empty: none")
+    String usersFile() default "";
+
+    @AttributeDefinition(name = "Failed logins before lock-out",
+            description = "Failed password logins from one client address within 60 s after which that address "
+                    + "is refused for the lock-out time; 0..1000, 0: no lock-out")
+    int loginMaxFailures() default 5;
+
+    @AttributeDefinition(name = "Lock-out (s)", description = "How long a locked-out address is refused; 1..86400")
+    int loginLockoutSeconds() default 60;
+
     @AttributeDefinition(name = "PKI directory",
             description = "own/, trusted/, issuers/, rejected/, users/; empty = ${isochron.var}/opcua/pki")
     String pkiDir() default "";

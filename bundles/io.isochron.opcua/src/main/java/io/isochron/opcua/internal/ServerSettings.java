@@ -1,5 +1,6 @@
 package io.isochron.opcua.internal;
 
+import io.isochron.config.SecretFile;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,7 +22,9 @@ record ServerSettings(
         boolean anonymousAccess,
         Map<String, UserEntry> users,
         Path pkiDir,
-        int samplingIntervalMs) {
+        int samplingIntervalMs,
+        int loginMaxFailures,
+        int loginLockoutSeconds) {
 
     static final List<SecurityPolicy> ALLOWED_POLICIES = List.of(SecurityPolicy.None,
             SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes128_Sha256_RsaOaep, SecurityPolicy.Aes256_Sha256_RsaPss);
@@ -55,16 +58,28 @@ record ServerSettings(
         Map<String, UserEntry> users = new LinkedHashMap<>();
         List<String> entries = new ArrayList<>(List.of(c.users()));
         for (int i = 0; i < entries.size(); i++) {
-            UserEntry u;
+            addUser(users, entries.get(i), "users", "[" + i + "]");
+        }
+        if (c.usersFile() != null && !c.usersFile().isBlank()) {
+            Path file = SecretFile.resolve(c.usersFile().trim());
+            List<String> lines;
             try {
-                u = UserEntry.parse(entries.get(i).trim());
+                lines = SecretFile.lines(file);
             } catch (IllegalArgumentException e) {
-                // The entry itself carries a hash: name its index, not its content.
-                throw bad("users", "[" + i + "]", "is invalid: " + e.getMessage());
+                throw bad("usersFile", "'" + c.usersFile() + "'", e.getMessage());
             }
-            if (users.put(u.name(), u) != null) {
-                throw bad("users", "[" + i + "]", "repeats the user '" + u.name() + "'");
+            for (int i = 0; i < lines.size(); i++) {
+                String line = lines.get(i).trim();
+                if (!line.isEmpty() && !line.startsWith("#")) {
+                    addUser(users, line, "usersFile", file + ":" + (i + 1));
+                }
             }
+        }
+        if (c.loginMaxFailures() < 0 || c.loginMaxFailures() > 1000) {
+            throw bad("loginMaxFailures", c.loginMaxFailures(), "is outside the allowed range 0..1000 (0: no lock-out)");
+        }
+        if (c.loginLockoutSeconds() < 1 || c.loginLockoutSeconds() > 86_400) {
+            throw bad("loginLockoutSeconds", c.loginLockoutSeconds(), "is outside the allowed range 1..86400");
         }
         if (c.samplingIntervalMs() < 10 || c.samplingIntervalMs() > 10_000) {
             throw bad("samplingIntervalMs", c.samplingIntervalMs(), "is outside the allowed range 10..10000");
@@ -77,7 +92,20 @@ record ServerSettings(
         }
         String hostname = c.hostname() == null ? "" : c.hostname().trim();
         return new ServerSettings(c.port(), c.bindAddress().trim(), hostname, policies, c.anonymousAccess(), users,
-                pki, c.samplingIntervalMs());
+                pki, c.samplingIntervalMs(), c.loginMaxFailures(), c.loginLockoutSeconds());
+    }
+
+    /** @param where names the entry (an index or file:line), never its content, which carries a hash */
+    private static void addUser(Map<String, UserEntry> users, String entry, String property, String where) {
+        UserEntry u;
+        try {
+            u = UserEntry.parse(entry.trim());
+        } catch (IllegalArgumentException e) {
+            throw bad(property, where, "is invalid: " + e.getMessage());
+        }
+        if (users.put(u.name(), u) != null) {
+            throw bad(property, where, "repeats the user '" + u.name() + "'");
+        }
     }
 
     private static IllegalArgumentException bad(String property, Object value, String what) {

@@ -12,6 +12,14 @@ final class Units {
 
     private Units() {}
 
+    static EUInformation of(io.isochron.api.telemetry.Unit unit) {
+        return switch (unit) {
+            case PERCENT -> PERCENT;
+            case MICROSECOND -> MICROSECOND;
+            case NONE -> throw new IllegalArgumentException("no engineering unit for a plain value");
+        };
+    }
+
     /**
      * OPC UA Part 8 §5.6.3: the UnitId is the UN/CEFACT common code read as ASCII, one byte a
      * character, most significant first ("P1" = 0x5031).

@@ -76,8 +76,8 @@ class IsochronServerTest {
                         UserEntry.create("view", Role.VIEWER, VIEWER_PASSWORD.toCharArray()))
                 .collect(Collectors.toMap(UserEntry::name, u -> u));
         var settings = new ServerSettings(port, "127.0.0.1", "localhost",
-                Set.of(SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes256_Sha256_RsaPss), true, users, pki, 20);
-        server = IsochronServer.start(settings, appliance, appliance, jitter::get);
+                Set.of(SecurityPolicy.Basic256Sha256, SecurityPolicy.Aes256_Sha256_RsaPss), true, users, pki, 20, 5, 60);
+        server = IsochronServer.start(settings, appliance, appliance, jitter::get, () -> null);
         trustedClient = TestClients.newCredentials("trusted");
         TestClients.trust(pki, trustedClient);
     }
@@ -170,6 +170,10 @@ class IsochronServerTest {
         m.put("Isochron/Jitter", null);
         jitterContract(m, "Isochron/Jitter/Host");
         m.put("Isochron/Health", healthType);
+        m.put("Isochron/Telemetry", null);
+        for (String counter : List.of("Buffered", "Dropped", "Corrupt")) {
+            m.put("Isochron/Telemetry/" + counter, NodeIds.UInt64);
+        }
         return m;
     }
 

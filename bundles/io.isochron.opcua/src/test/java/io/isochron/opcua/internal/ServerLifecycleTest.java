@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.UsernameProvider;
 import org.eclipse.milo.opcua.stack.core.UaException;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.junit.jupiter.api.Test;
@@ -26,8 +28,8 @@ class ServerLifecycleTest {
 
     private IsochronServer start(int port, boolean anonymous) throws Exception {
         var settings = new ServerSettings(port, "127.0.0.1", "localhost", Set.of(SecurityPolicy.Basic256Sha256),
-                anonymous, Map.of(), pki, 100);
-        return IsochronServer.start(settings, appliance, appliance, List::of);
+                anonymous, Map.of(), pki, 100, 5, 60);
+        return IsochronServer.start(settings, appliance, appliance, List::of, () -> null);
     }
 
     @Test
@@ -39,14 +41,36 @@ class ServerLifecycleTest {
             assertThat(server.endpointUrls()).contains("opc.tcp://localhost:" + port + "/isochron");
         }
         assertThat(pki.resolve("own/server.pfx")).isRegularFile();
-        assertThat(Files.getPosixFilePermissions(pki.resolve("own/server.pass")).toString())
-                .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(Files.getPosixFilePermissions(pki.resolve("own/server.pass")))
+                .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
         try (IsochronServer server = start(port, true)) {
             assertThat(server.certificate()).isEqualTo(first);
             TestClients.Credentials client = TestClients.newCredentials("after-restart");
             TestClients.trust(pki, client);
             TestClients.connect(port, SecurityPolicy.Basic256Sha256, client, new AnonymousProvider(), first)
                     .disconnect();
+        }
+    }
+
+    @Test
+    void repeatedWrongPasswordsLockTheClientAddressOutRightPasswordIncluded() throws Exception {
+        int port = TestClients.freePort();
+        UserEntry op = UserEntry.create("op", Role.OPERATOR, "right".toCharArray());
+        var settings = new ServerSettings(port, "127.0.0.1", "localhost", Set.of(SecurityPolicy.Basic256Sha256),
+                false, Map.of("op", op), pki, 100, 3, 60);
+        try (IsochronServer server = IsochronServer.start(settings, appliance, appliance, List::of, () -> null)) {
+            TestClients.Credentials client = TestClients.newCredentials("guesser");
+            TestClients.trust(pki, client);
+            TestClients.connect(port, SecurityPolicy.Basic256Sha256, client, new UsernameProvider("op", "right"),
+                    server.certificate()).disconnect();
+            for (int i = 0; i < 3; i++) {
+                assertThatThrownBy(() -> TestClients.connect(port, SecurityPolicy.Basic256Sha256, client,
+                        new UsernameProvider("op", "guess"), server.certificate()))
+                        .isInstanceOf(UaException.class);
+            }
+            assertThatThrownBy(() -> TestClients.connect(port, SecurityPolicy.Basic256Sha256, client,
+                    new UsernameProvider("op", "right"), server.certificate()))
+                    .as("locked out for 60 s").isInstanceOf(UaException.class);
         }
     }
 

@@ -58,6 +58,24 @@ class ServerSettingsTest {
     }
 
     @Test
+    void usersCanComeFromAFileKeptOutOfConfigAdmin(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String anna = UserEntry.create("anna", Role.OPERATOR, "pw".toCharArray()).format();
+        String bob = UserEntry.create("bob", Role.VIEWER, "pw".toCharArray()).format();
+        Path file = java.nio.file.Files.writeString(dir.resolve("users"), "# operators\n" + bob + "\n\n");
+        ServerSettings s = ServerSettings.from(config(Map.of("users", new String[] {anna}, "usersFile", file.toString())),
+                DEFAULT_PKI);
+        assertThat(s.users()).containsOnlyKeys("anna", "bob");
+        assertThatThrownBy(() -> ServerSettings.from(config(Map.of("usersFile", dir.resolve("nope").toString())),
+                DEFAULT_PKI)).hasMessage("property 'usersFile' = '" + dir.resolve("nope") + "' is not a readable file");
+        java.nio.file.Files.writeString(file, bob + "\nbob:operator:topsecret\n");
+        assertThatThrownBy(() -> ServerSettings.from(config(Map.of("usersFile", file.toString())), DEFAULT_PKI))
+                .hasMessageStartingWith("property 'usersFile' = " + file + ":2 is invalid")
+                .hasMessageNotContaining("topsecret");
+        assertThatThrownBy(() -> ServerSettings.from(config(Map.of("loginMaxFailures", -1)), DEFAULT_PKI))
+                .hasMessageStartingWith("property 'loginMaxFailures' = -1 is outside the allowed range 0..1000");
+    }
+
+    @Test
     void theNoneEndpointOnlyWhenConfiguredAndAnExplicitPkiDirWins() {
         ServerSettings s = ServerSettings.from(config(Map.of("securityPolicies",
                 new String[] {"None", "Basic256Sha256"}, "pkiDir", "/tmp/pki")), DEFAULT_PKI);

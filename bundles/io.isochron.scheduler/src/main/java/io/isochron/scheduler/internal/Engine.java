@@ -6,10 +6,12 @@ import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.runtime.SchedulerState;
 import io.isochron.api.scheduling.Placement;
 import io.isochron.api.scheduling.RunQueueSummary;
+import io.isochron.log.RateLimitedLog;
 import io.isochron.scheduler.core.Classifier;
 import io.isochron.scheduler.core.RunQueues;
 import io.isochron.scheduler.core.VcpuSlot;
 import java.lang.invoke.VarHandle;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -52,7 +54,7 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     private long faultsThisWindow;
     private long faultsLastWindow;
     private String lastFault = "";
-    private final RateLimitedLog faultLog = new RateLimitedLog(LOG, 10_000_000_000L, System::nanoTime);
+    private final RateLimitedLog faultLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
 
     Engine(HypervisorBridge bridge, Placement placement, long windowNanos) {
         this.bridge = bridge;

@@ -1,6 +1,5 @@
 package io.isochron.scheduler.internal;
 
-import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.HypervisorBridge;
 import io.isochron.api.runtime.JitterSource;
 import io.isochron.api.runtime.PolicyControl;
@@ -8,6 +7,7 @@ import io.isochron.api.runtime.SchedulerState;
 import io.isochron.api.runtime.SchedulerStateSource;
 import io.isochron.api.scheduling.Placement;
 import io.isochron.api.scheduling.SchedulingPolicy;
+import io.isochron.config.ConfigGuard;
 import io.isochron.scheduler.core.InterferenceAware;
 import io.isochron.scheduler.core.Policies;
 import io.isochron.scheduler.core.ShortestQueue;
@@ -18,10 +18,11 @@ import java.util.Collections;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.Configuration;
@@ -37,14 +38,18 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.Designate;
 
 /**
- * The running scheduler: attaches to the hypervisor bridge, decides with the policy named in its
- * configuration (a {@link SchedulingPolicy} whiteboard service), and is the one place where the
- * policy changes — from ConfigAdmin, the shell, OPC UA or MQTT through {@link PolicyControl}.
+ * The running scheduler: attaches to the hypervisor bridge and decides with the policy named in its
+ * configuration (a {@link SchedulingPolicy} whiteboard service).
+ *
+ * <p>The configuration (PID {@value #PID}) is the one place the policy is set. ConfigAdmin updates
+ * reach {@link #apply} through the {@link ConfigGuard}; an interactive switch ({@link PolicyControl}:
+ * shell, OPC UA, MQTT) writes the configuration and returns once that update is in force — so it
+ * survives a restart, and no configuration event can undo a newer switch. Without ConfigAdmin (tests,
+ * benchmarks) a switch applies directly, through the same {@link #apply}.
  *
  * <p>If the configured policy's service goes away, it falls back to the built-in
- * {@code shortest-queue}, keeps deciding and reports {@link Health#OFF_SPEC}; when the service comes
- * back it is used again. A configuration naming an unknown policy or an overlap outside 0..100 is
- * rejected with a log line and {@link Health#CHECK_FUNCTION}; the last good one stays in force.
+ * {@code shortest-queue}, keeps deciding, and {@link HealthRules} reports it; when the service comes
+ * back it is used again.
  */
 @Designate(ocd = SchedulerConfig.class)
 @Component(configurationPid = SchedulerService.PID, service = {PolicyControl.class, SchedulerStateSource.class},
@@ -52,29 +57,35 @@ import org.osgi.service.metatype.annotations.Designate;
 public class SchedulerService implements PolicyControl, SchedulerStateSource {
     static final String PID = "io.isochron.scheduler";
     private static final System.Logger LOG = System.getLogger(PID);
+    /** How long a switch waits for ConfigAdmin to deliver the configuration it wrote. */
+    private static final long SWITCH_TIMEOUT_MILLIS = 5_000;
+
+    /** A validated configuration. */
+    record Settings(String policy, double overlapPercent, long windowNanos) {}
 
     private final Map<String, SchedulingPolicy> policies = new ConcurrentHashMap<>();
     private final Object lifecycle = new Object();
+    /** Serialises interactive switches, each waiting for its own configuration update. */
+    private final Object switching = new Object();
+    private final ConfigGuard<SchedulerConfig, Settings> guard =
+            ConfigGuard.of(PID, SchedulerConfig.class, this::validate);
 
     // Guarded by lifecycle; read without it through the volatile fields.
-    private volatile String configuredPolicy = InterferenceAware.NAME;
-    private volatile double configuredOverlap;
+    private volatile Settings configured = new Settings(InterferenceAware.NAME, 0, 1_000_000_000L);
     private volatile Placement active = new ShortestQueue();
-    private volatile String rejected;
     private volatile Engine engine;
     private volatile HypervisorBridge bridge;
     private volatile JitterSource jitter;
-    private long windowNanos = 1_000_000_000L;
     private volatile ConfigurationAdmin configAdmin;
     /** Decisions made with bridges attached before the current one, so that the count never goes back. */
     private volatile long earlierDecisions;
     private BundleContext context;
 
     @Activate
-    void activate(BundleContext context, SchedulerConfig config) {
+    void activate(BundleContext context, Map<String, Object> properties) {
         synchronized (lifecycle) {
             this.context = context;
-            applyConfig(config);
+            apply(guard.initial(properties));
             HypervisorBridge b = bridge;
             if (b != null && engine == null) {
                 attach(b);
@@ -83,10 +94,8 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     }
 
     @Modified
-    void modified(SchedulerConfig config) {
-        synchronized (lifecycle) {
-            applyConfig(config);
-        }
+    void modified(Map<String, Object> properties) {
+        guard.update(properties).ifPresent(this::apply);
     }
 
     @Deactivate
@@ -94,6 +103,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         synchronized (lifecycle) {
             detach();
         }
+        guard.close();
     }
 
     // ---- references ----
@@ -103,10 +113,11 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     public void addPolicy(SchedulingPolicy policy) {
         policies.put(policy.name(), policy);
         synchronized (lifecycle) {
-            if (policy.name().equals(configuredPolicy) && !active.policyName().equals(configuredPolicy)) {
+            Settings c = configured;
+            if (policy.name().equals(c.policy()) && !active.policyName().equals(c.policy())) {
                 LOG.log(Level.INFO, "configured policy ''{0}'' is registered; deciding with it instead of {1}",
                         policy.name(), active.policyName());
-                install(policy.configure(configuredOverlap));
+                install(policy.configure(c.overlapPercent()));
             }
         }
     }
@@ -171,28 +182,81 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
 
     @Override
     public String switchPolicy(String policy, double overlapPercent) {
-        String previous;
-        synchronized (lifecycle) {
-            String problem = validate(policy, overlapPercent, true);
-            if (problem != null) {
-                throw new IllegalArgumentException(problem);
+        synchronized (switching) {
+            if (!(overlapPercent >= 0 && overlapPercent <= 100)) {
+                throw new IllegalArgumentException("property 'overlapPercent' = " + overlapPercent
+                        + " is outside the allowed range 0..100");
             }
-            previous = active.policyName();
-            configuredPolicy = policy;
-            configuredOverlap = overlapPercent;
-            rejected = null;
-            install(policies.get(policy).configure(overlapPercent));
-            // Under the lock, so that the stored configuration follows the switches in order.
-            persist(policy, overlapPercent);
+            if (policy == null || !policies.containsKey(policy)) {
+                throw new IllegalArgumentException("property 'policy' = '" + policy
+                        + "' is not a registered policy (allowed: " + String.join(", ", new TreeSet<>(policies.keySet()))
+                        + ")");
+            }
+            String previous = active.policyName();
+            Settings wanted = new Settings(policy, overlapPercent, configured.windowNanos());
+            if (!storeAndAwait(wanted)) {
+                apply(wanted);
+            }
+            LOG.log(Level.INFO, "policy switched from {0} to {1} (overlap {2} %)", previous, policy, overlapPercent);
+            return previous;
         }
-        LOG.log(Level.INFO, "policy switched from {0} to {1} (overlap {2} %)", previous, policy, overlapPercent);
-        return previous;
+    }
+
+    /**
+     * Writes the switch into the configuration and waits until ConfigAdmin has delivered it to
+     * {@link #modified}. False when there is nothing to wait for (no ConfigAdmin, the stored
+     * configuration already says so, or it could not be written): the caller applies it itself.
+     */
+    private boolean storeAndAwait(Settings wanted) {
+        ConfigurationAdmin ca = configAdmin;
+        if (ca == null) {
+            return false;
+        }
+        try {
+            Configuration c = ca.getConfiguration(PID, "?");
+            Dictionary<String, Object> props = c.getProperties();
+            if (props == null) {
+                props = new Hashtable<>();
+            }
+            props.put("policy", wanted.policy());
+            props.put("overlapPercent", wanted.overlapPercent());
+            if (!c.updateIfDifferent(props)) {
+                return false;
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "could not store the switch to " + wanted.policy() + " in configuration " + PID
+                    + " (" + e + "); it applies now but a restart returns to the stored configuration");
+            return false;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SWITCH_TIMEOUT_MILLIS);
+        synchronized (lifecycle) {
+            while (!isConfigured(wanted)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    LOG.log(Level.WARNING, "ConfigAdmin did not deliver the switch to " + wanted.policy() + " within "
+                            + SWITCH_TIMEOUT_MILLIS + " ms; applying it directly");
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(lifecycle, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private boolean isConfigured(Settings s) {
+        Settings c = configured;
+        return c.policy().equals(s.policy()) && c.overlapPercent() == s.overlapPercent();
     }
 
     @Override
     public ActivePolicy active() {
         Placement p = active;
-        return new ActivePolicy(p.policyName(), p.overlapPercent(), configuredPolicy);
+        return new ActivePolicy(p.policyName(), p.overlapPercent(), configured.policy());
     }
 
     @Override
@@ -207,110 +271,28 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         Engine e = engine;
         Placement p = active;
         Engine.Snapshot s = e == null ? null : e.read();
-        Health health;
-        String reason;
-        String bridgeProblem;
-        String jitterProblem;
-        if (e == null) {
-            health = Health.FAILURE;
-            reason = "no hypervisor bridge attached: nothing is scheduled";
-        } else if (rejected != null) {
-            health = Health.CHECK_FUNCTION;
-            reason = rejected;
-        } else if (!(bridgeProblem = bridgeProblem(e)).isEmpty()) {
-            health = Health.CHECK_FUNCTION;
-            reason = "hypervisor bridge '" + e.bridgeName() + "': " + bridgeProblem;
-        } else if (!p.policyName().equals(configuredPolicy)) {
-            health = Health.OFF_SPEC;
-            reason = "configured policy '" + configuredPolicy + "' is not available; deciding with "
-                    + p.policyName();
-        } else if (!(jitterProblem = jitterOffSpec()).isEmpty()) {
-            health = Health.OFF_SPEC;
-            reason = "jitter: " + jitterProblem;
-        } else if (!s.recentFault().isEmpty()) {
-            health = Health.MAINTENANCE_REQUIRED;
-            reason = "hypervisor bridge could not apply decisions (" + s.bridgeFaults() + " so far); last: "
-                    + s.recentFault();
-        } else {
-            health = Health.NORMAL;
-            reason = "";
-        }
+        HealthRules.Verdict health = HealthRules.evaluate(new HealthRules.Inputs(e == null ? null : e.bridgeName(),
+                ConfigGuard.problems(), e == null ? "" : ask(e.bridge(), HypervisorBridge::problem),
+                e == null ? "" : faults(e, s), configured.policy(), p.policyName(), jitterOffSpec()));
         return new SchedulerState(System.currentTimeMillis(), e == null ? "" : e.bridgeName(), p.policyName(),
-                p.overlapPercent(), configuredPolicy, earlierDecisions + (s == null ? 0 : s.decisions()),
-                s == null ? 0 : s.latencyP99Micros(), health, reason, s == null ? List.of() : s.pcpus(),
-                s == null ? List.of() : s.vcpus(), s == null ? List.of() : s.components());
+                p.overlapPercent(), configured.policy(), earlierDecisions + (s == null ? 0 : s.decisions()),
+                s == null ? 0 : s.latencyP99Micros(), health.health(), health.reason(),
+                s == null ? List.of() : s.pcpus(), s == null ? List.of() : s.vcpus(),
+                s == null ? List.of() : s.components());
     }
 
-    // ---- internals, called with lifecycle held ----
-
-    private void applyConfig(SchedulerConfig config) {
-        String policy = config.policy() == null ? "" : config.policy().trim();
-        double overlap = config.overlapPercent();
-        if (isStale(policy, overlap)) {
-            return;
-        }
-        String problem = validate(policy, overlap, false);
-        long window = config.windowMillis();
-        if (problem == null && (window < 100 || window > 60_000)) {
-            problem = "property 'windowMillis' = " + window + " is outside the allowed range 100..60000";
-        }
-        if (problem != null) {
-            rejected = "configuration " + PID + " rejected: " + problem + "; keeping policy '" + configuredPolicy
-                    + "' with overlapPercent " + configuredOverlap;
-            LOG.log(Level.ERROR, rejected);
-            return;
-        }
-        rejected = null;
-        if (window * 1_000_000L != windowNanos) {
-            windowNanos = window * 1_000_000L;
-            Engine e = engine;
-            if (e != null) {
-                e.setWindow(windowNanos);
-            }
-        }
-        // The active placement of the configured policy was always made with configuredOverlap.
-        if (policy.equals(configuredPolicy) && overlap == configuredOverlap && active.policyName().equals(policy)) {
-            return; // e.g. the echo of our own switchPolicy()
-        }
-        configuredPolicy = policy;
-        configuredOverlap = overlap;
-        SchedulingPolicy service = policies.get(policy);
-        if (service == null) {
-            LOG.log(Level.WARNING, "policy ''{0}'' is configured but not registered (yet); deciding with {1} meanwhile",
-                    policy, ShortestQueue.NAME);
-            install(fallback());
-        } else {
-            install(service.configure(overlap));
-            LOG.log(Level.INFO, "policy {0} (overlap {1} %) from configuration {2}", policy, overlap, PID);
-        }
+    /** Decisions the bridge refused when told (counted here) and those it failed to apply on its own. */
+    private static String faults(Engine e, Engine.Snapshot s) {
+        String told = s.recentFault().isEmpty() ? ""
+                : s.bridgeFaults() + " so far; last: " + s.recentFault();
+        String own = ask(e.bridge(), HypervisorBridge::fault);
+        return told.isEmpty() ? own : own.isEmpty() ? told : told + "; " + own;
     }
 
-    /**
-     * @param mustBeRegistered true for an interactive switch (the service must be there now);
-     *     configuration may also name a built-in policy whose service has not registered yet
-     * @return a one-line problem naming property, value and what is allowed, or null
-     */
-    private String validate(String policy, double overlap, boolean mustBeRegistered) {
-        if (!(overlap >= 0 && overlap <= 100)) {
-            return "property 'overlapPercent' = " + overlap + " is outside the allowed range 0..100";
-        }
-        boolean known = policy != null
-                && (policies.containsKey(policy) || (!mustBeRegistered && Policies.NAMES.contains(policy)));
-        if (!known) {
-            TreeSet<String> allowed = new TreeSet<>(policies.keySet());
-            if (!mustBeRegistered) {
-                allowed.addAll(Policies.NAMES);
-            }
-            return "property 'policy' = '" + policy + "' is not a registered policy (allowed: "
-                    + String.join(", ", allowed) + ")";
-        }
-        return null;
-    }
-
-    private static String bridgeProblem(Engine e) {
+    private static String ask(HypervisorBridge b, Function<HypervisorBridge, String> question) {
         try {
-            String p = e.bridge().problem();
-            return p == null ? "" : p;
+            String answer = question.apply(b);
+            return answer == null ? "" : answer;
         } catch (RuntimeException ex) {
             return "status unavailable: " + ex;
         }
@@ -328,6 +310,59 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             return "status unavailable: " + ex;
         }
     }
+
+    // ---- the one write path ----
+
+    /** @throws IllegalArgumentException naming the property, the value and what is allowed */
+    private Settings validate(SchedulerConfig c) {
+        String policy = c.policy().trim();
+        double overlap = c.overlapPercent();
+        if (!(overlap >= 0 && overlap <= 100)) {
+            throw new IllegalArgumentException("property 'overlapPercent' = " + overlap
+                    + " is outside the allowed range 0..100");
+        }
+        // Configuration may name a built-in policy whose service has not registered yet.
+        if (!policies.containsKey(policy) && !Policies.NAMES.contains(policy)) {
+            TreeSet<String> allowed = new TreeSet<>(policies.keySet());
+            allowed.addAll(Policies.NAMES);
+            throw new IllegalArgumentException("property 'policy' = '" + policy + "' is not a registered policy "
+                    + "(allowed: " + String.join(", ", allowed) + ")");
+        }
+        long window = c.windowMillis();
+        if (window < 100 || window > 60_000) {
+            throw new IllegalArgumentException("property 'windowMillis' = " + window
+                    + " is outside the allowed range 100..60000");
+        }
+        return new Settings(policy, overlap, TimeUnit.MILLISECONDS.toNanos(window));
+    }
+
+    /** Puts a validated configuration in force; every change of the configured policy comes here. */
+    private void apply(Settings next) {
+        synchronized (lifecycle) {
+            Settings before = configured;
+            configured = next;
+            if (next.windowNanos() != before.windowNanos()) {
+                Engine e = engine;
+                if (e != null) {
+                    e.setWindow(next.windowNanos());
+                }
+            }
+            boolean samePolicy = next.policy().equals(before.policy()) && next.overlapPercent() == before.overlapPercent();
+            if (!samePolicy || !active.policyName().equals(next.policy())) {
+                SchedulingPolicy service = policies.get(next.policy());
+                if (service == null) {
+                    LOG.log(Level.WARNING, "policy ''{0}'' is configured but not registered (yet); deciding with {1} "
+                            + "meanwhile", next.policy(), ShortestQueue.NAME);
+                    install(fallback());
+                } else {
+                    install(service.configure(next.overlapPercent()));
+                }
+            }
+            lifecycle.notifyAll();
+        }
+    }
+
+    // ---- internals, called with lifecycle held ----
 
     /** True while our bundle or the framework stops: services going away then is no news. */
     private boolean shuttingDown() {
@@ -356,7 +391,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     }
 
     private void attach(HypervisorBridge b) {
-        Engine e = new Engine(b, active, windowNanos);
+        Engine e = new Engine(b, active, configured.windowNanos());
         engine = e;
         try {
             b.attach(e);
@@ -379,54 +414,6 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             } finally {
                 earlierDecisions += e.read().decisions();
             }
-        }
-    }
-
-    /** Makes an interactive switch the configured policy, so that it survives a restart. */
-    private void persist(String policy, double overlap) {
-        ConfigurationAdmin ca = configAdmin;
-        if (ca == null) {
-            return;
-        }
-        try {
-            Configuration c = ca.getConfiguration(PID, "?");
-            Dictionary<String, Object> props = c.getProperties();
-            if (props == null) {
-                props = new Hashtable<>();
-            }
-            props.put("policy", policy);
-            props.put("overlapPercent", overlap);
-            c.updateIfDifferent(props);
-        } catch (IOException | RuntimeException ex) {
-            LOG.log(Level.WARNING, String.format(Locale.ROOT,
-                    "could not store the switch to %s in configuration %s: %s", policy, PID, ex));
-        }
-    }
-
-    /**
-     * A configuration event is stale when ConfigAdmin already holds other values: switches write the
-     * configuration, and the events of rapid switches can arrive after a newer one. The newest
-     * event carries what ConfigAdmin holds, so skipping stale ones never loses a change.
-     */
-    private boolean isStale(String policy, double overlap) {
-        ConfigurationAdmin ca = configAdmin;
-        if (ca == null) {
-            return false;
-        }
-        try {
-            Configuration[] stored = ca.listConfigurations("(service.pid=" + PID + ")");
-            if (stored == null || stored.length != 1 || stored[0].getProperties() == null) {
-                return false;
-            }
-            Dictionary<String, Object> props = stored[0].getProperties();
-            Object storedPolicy = props.get("policy");
-            Object storedOverlap = props.get("overlapPercent");
-            boolean samePolicy = storedPolicy == null || policy.equals(String.valueOf(storedPolicy).trim());
-            boolean sameOverlap = storedOverlap == null || (storedOverlap instanceof Number n && n.doubleValue() == overlap)
-                    || String.valueOf(storedOverlap).trim().equals(Double.toString(overlap));
-            return !(samePolicy && sameOverlap);
-        } catch (IOException | org.osgi.framework.InvalidSyntaxException | RuntimeException e) {
-            return false;
         }
     }
 }

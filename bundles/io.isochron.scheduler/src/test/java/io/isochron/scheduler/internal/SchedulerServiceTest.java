@@ -12,9 +12,9 @@ import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.runtime.SchedulerState;
 import io.isochron.api.scheduling.RunQueueSummary;
 import io.isochron.api.scheduling.SchedulingPolicy;
-import java.lang.annotation.Annotation;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -73,32 +73,12 @@ class SchedulerServiceTest {
         }
     }
 
-    static SchedulerConfig config(String policy, double overlap) {
+    static Map<String, Object> config(String policy, double overlap) {
         return config(policy, overlap, 1000);
     }
 
-    static SchedulerConfig config(String policy, double overlap, long windowMillis) {
-        return new SchedulerConfig() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return SchedulerConfig.class;
-            }
-
-            @Override
-            public String policy() {
-                return policy;
-            }
-
-            @Override
-            public double overlapPercent() {
-                return overlap;
-            }
-
-            @Override
-            public long windowMillis() {
-                return windowMillis;
-            }
-        };
+    static Map<String, Object> config(String policy, double overlap, long windowMillis) {
+        return Map.of("policy", policy, "overlapPercent", overlap, "windowMillis", windowMillis);
     }
 
     @BeforeEach
@@ -172,7 +152,7 @@ class SchedulerServiceTest {
         SchedulerState s = service.snapshot();
         assertThat(s.health()).isEqualTo(Health.CHECK_FUNCTION);
         assertThat(s.healthReason()).contains("io.isochron.scheduler", "'policy' = 'no-such-policy'", "allowed:",
-                "keeping policy 'interference-aware'");
+                "keeping the last good configuration");
         service.modified(config("edf-refinement", 0, 50));
         assertThat(service.snapshot().healthReason())
                 .contains("property 'windowMillis' = 50 is outside the allowed range 100..60000");

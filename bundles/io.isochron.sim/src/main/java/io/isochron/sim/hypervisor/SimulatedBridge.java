@@ -22,7 +22,6 @@ final class SimulatedBridge implements HypervisorBridge {
     private volatile Simulator simulator;
     private volatile Thread thread;
     private volatile boolean stopping;
-    private volatile String problem = "";
 
     SimulatedBridge(Scenario scenario, double timeScale, boolean repeat) {
         this.scenario = scenario;
@@ -100,15 +99,6 @@ final class SimulatedBridge implements HypervisorBridge {
         }
         thread = null;
         simulator = null;
-    }
-
-    @Override
-    public String problem() {
-        return problem;
-    }
-
-    void reportProblem(String text) {
-        problem = text;
     }
 
     @Override

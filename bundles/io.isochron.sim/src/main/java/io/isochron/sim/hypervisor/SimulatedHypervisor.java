@@ -1,16 +1,17 @@
 package io.isochron.sim.hypervisor;
 
 import io.isochron.api.runtime.HypervisorBridge;
+import io.isochron.config.ConfigGuard;
 import io.isochron.sim.scenario.Scenario;
 import io.isochron.sim.scenario.ScenarioException;
 import io.isochron.sim.scenario.ScenarioLoader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.System.Logger.Level;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.Map;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -22,51 +23,44 @@ import org.osgi.service.metatype.annotations.Designate;
 /**
  * The sim profile's hypervisor: registers a {@link HypervisorBridge} that plays a scenario. A new
  * configuration replaces the bridge (the scheduler re-attaches, keeping its own policy and settings);
- * an invalid one is rejected with a log line naming the property, and the running bridge stays.
+ * a rejected one is reported by its {@link ConfigGuard} and the running bridge stays (at boot: the
+ * built-in default plant).
  */
 @Designate(ocd = SimulatedHypervisorConfig.class)
 @Component(configurationPid = SimulatedHypervisor.PID, immediate = true, service = {})
 public class SimulatedHypervisor {
     static final String PID = "io.isochron.sim.hypervisor";
     static final String DEFAULT_SCENARIO = "default-plant.yaml";
-    private static final System.Logger LOG = System.getLogger(PID);
 
+    private final ConfigGuard<SimulatedHypervisorConfig, SimulatedBridge> guard =
+            ConfigGuard.of(PID, SimulatedHypervisorConfig.class, SimulatedHypervisor::create);
     private BundleContext context;
     private ServiceRegistration<HypervisorBridge> registration;
-    private SimulatedBridge running;
 
     @Activate
-    void activate(BundleContext ctx, SimulatedHypervisorConfig config) {
+    synchronized void activate(BundleContext ctx, Map<String, Object> properties) {
         this.context = ctx;
-        modified(config);
+        register(guard.initial(properties));
     }
 
     @Modified
-    synchronized void modified(SimulatedHypervisorConfig config) {
-        SimulatedBridge bridge;
-        try {
-            bridge = create(config);
-        } catch (IllegalArgumentException e) {
-            String problem = "configuration " + PID + " rejected: " + e.getMessage()
-                    + (running != null ? "; the running scenario continues" : "; no simulated hypervisor");
-            LOG.log(Level.ERROR, problem);
-            if (running != null) {
-                running.reportProblem(problem);
-            }
-            return;
-        }
-        unregister();
-        running = bridge;
-        Dictionary<String, Object> props = new Hashtable<>();
-        props.put(HypervisorBridge.NAME_PROPERTY, bridge.name());
-        props.put("isochron.scenario", bridge.scenario().name());
-        props.put("isochron.sim.timeScale", bridge.timeScale());
-        registration = context.registerService(HypervisorBridge.class, bridge, props);
+    synchronized void modified(Map<String, Object> properties) {
+        guard.update(properties).ifPresent(this::register);
     }
 
     @Deactivate
     synchronized void deactivate() {
         unregister();
+        guard.close();
+    }
+
+    private void register(SimulatedBridge bridge) {
+        unregister();
+        Dictionary<String, Object> props = new Hashtable<>();
+        props.put(HypervisorBridge.NAME_PROPERTY, bridge.name());
+        props.put("isochron.scenario", bridge.scenario().name());
+        props.put("isochron.sim.timeScale", bridge.timeScale());
+        registration = context.registerService(HypervisorBridge.class, bridge, props);
     }
 
     private void unregister() {
@@ -78,7 +72,6 @@ public class SimulatedHypervisor {
             }
             registration = null;
         }
-        running = null;
     }
 
     /** @throws IllegalArgumentException naming the bad property and what is allowed */

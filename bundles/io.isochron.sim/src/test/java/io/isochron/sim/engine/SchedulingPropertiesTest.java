@@ -24,7 +24,7 @@ import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.statistics.Statistics;
 import org.junit.jupiter.api.Test;
 
-/** The policy guarantees of ARCHITECTURE.md, checked on the simulator's traces. */
+/** The policy guarantees of docs/policies.md, checked on the simulator's traces. */
 class SchedulingPropertiesTest {
     private static final long MS = 1_000_000;
 

@@ -8,7 +8,9 @@ import io.isochron.bridge.kvm.host.Kernel;
 import io.isochron.bridge.kvm.host.NativeException;
 import io.isochron.bridge.kvm.host.ProcFs;
 import io.isochron.bridge.kvm.host.SchedStat;
+import io.isochron.log.RateLimitedLog;
 import java.lang.System.Logger.Level;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
@@ -28,7 +30,8 @@ final class KvmBridge implements HypervisorBridge {
     private static final System.Logger LOG = System.getLogger("io.isochron.bridge.kvm");
     /** A guest summary older than this no longer describes what the vCPU does. */
     private static final long SUMMARY_MAX_AGE_NANOS = TimeUnit.SECONDS.toNanos(1);
-    private static final long FAULT_LOG_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** A placement fault counts for Health this long after it happened. */
+    private static final long FAULT_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final List<Vm> vms;
     private final int[] hostCpus;
@@ -62,9 +65,11 @@ final class KvmBridge implements HypervisorBridge {
 
     private volatile SchedulerSink sink;
     private volatile Thread ticker;
-    private volatile String problem = "";
+    /** The last placement the kernel refused or did not read back, and when (System.nanoTime). */
+    private volatile String lastFault = "";
+    private volatile long lastFaultAt;
     private long faults;
-    private long faultLogged = Long.MIN_VALUE;
+    private final RateLimitedLog faultLog = new RateLimitedLog(LOG, Duration.ofMinutes(1));
 
     KvmBridge(List<Vm> vms, int[] hostCpus, long tickNanos, boolean applyAffinity, Kernel kernel, ProcFs proc) {
         this.vms = List.copyOf(vms);
@@ -287,12 +292,9 @@ final class KvmBridge implements HypervisorBridge {
 
     private void fault(String what) {
         faults++;
-        problem = "could not apply a placement (" + faults + " so far); last: " + what;
-        long now = System.nanoTime();
-        if (now - faultLogged > FAULT_LOG_NANOS) {
-            faultLogged = now;
-            LOG.log(Level.WARNING, "KVM bridge: " + what + " (" + faults + " faults so far; logged at most once a minute)");
-        }
+        lastFault = faults + " placements not in force so far; last: " + what;
+        lastFaultAt = System.nanoTime();
+        faultLog.log(Level.WARNING, "KVM bridge: " + what + " (" + faults + " faults so far; logged at most once a minute)");
     }
 
     @Override
@@ -318,18 +320,21 @@ final class KvmBridge implements HypervisorBridge {
     }
 
     /**
-     * The last placement fault, and every configured reservation that is not in force (refused by
-     * admission or by the kernel): those vCPUs run as ordinary threads, which Health reports.
+     * Every configured reservation that is not in force (refused by admission or by the kernel):
+     * those vCPUs run as ordinary threads.
      */
     @Override
     public String problem() {
-        String reservations = vms.stream()
+        return vms.stream()
                 .flatMap(vm -> vm.reservationProblems.values().stream())
                 .collect(java.util.stream.Collectors.joining("; "));
-        if (reservations.isEmpty()) {
-            return problem;
-        }
-        return problem.isEmpty() ? reservations : problem + "; " + reservations;
+    }
+
+    /** The last placement not in force, while it is recent: within the last minute. */
+    @Override
+    public String fault() {
+        String f = lastFault;
+        return f.isEmpty() || System.nanoTime() - lastFaultAt > FAULT_MEMORY_NANOS ? "" : f;
     }
 
     /**

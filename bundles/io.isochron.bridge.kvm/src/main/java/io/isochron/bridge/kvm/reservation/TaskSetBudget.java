@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The least SCHED_DEADLINE runtime per period under which a guest's task set (ARCHITECTURE's YAML
+ * The least SCHED_DEADLINE runtime per period under which a guest's task set (the YAML of docs/analysis.md
  * format), scheduled by the guest with EDF or fixed priorities on one vCPU, meets every deadline:
  * the periodic resource analysis of io.isochron.analysis (docs/analysis.md), embedded privately.
  */

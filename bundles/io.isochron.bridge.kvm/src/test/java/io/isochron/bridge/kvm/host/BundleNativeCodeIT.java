@@ -38,10 +38,12 @@ class BundleNativeCodeIT {
         felix.start();
         try {
             List<Bundle> bundles = new ArrayList<>();
-            // what the bridge imports or requires: Jackson, the API, HdrHistogram (which imports JAXB), jSerialComm, and
-            // Declarative Services (its component needs the osgi.component extender)
+            // what the bridge imports or requires: Jackson, the API, the log and config libraries (with the Felix
+            // Log Service, which exports the Log Service API the log bundle imports), HdrHistogram (which imports JAXB), jSerialComm, and Declarative Services
+            // (its component needs the osgi.component extender)
             for (Class<?> dependency : List.of(JsonProperty.class, JsonFactory.class, ObjectMapper.class,
-                    IoCategory.class, Histogram.class, SerialPort.class, ServiceComponentRuntime.class,
+                    IoCategory.class, io.isochron.log.RateLimitedLog.class, io.isochron.config.ConfigGuard.class,
+                    Class.forName("org.apache.felix.log.Activator"), Histogram.class, SerialPort.class, ServiceComponentRuntime.class,
                     Promise.class, Function.class, ServiceComponentRuntimeImpl.class, javax.xml.bind.JAXB.class,
                     javax.activation.DataHandler.class)) {
                 bundles.add(install(felix, Path.of(dependency.getProtectionDomain().getCodeSource().getLocation().toURI())));

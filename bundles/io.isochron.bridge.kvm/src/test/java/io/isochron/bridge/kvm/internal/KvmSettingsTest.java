@@ -74,7 +74,7 @@ class KvmSettingsTest {
 
     @Test
     void defaultsToEveryOnlineCpuAndNamesGuestsAfterTheirSockets() {
-        KvmHypervisor.Settings s = KvmHypervisor.settings(config("", 100,
+        KvmSettings s = KvmSettings.from(config("", 100,
                 new String[] {"plc=/run/qemu/plc.sock", "/run/qemu/hmi.qmp"}, BANDWIDTHS), ONLINE);
         assertThat(s.hostCpus()).containsExactly(0, 1, 2, 3);
         assertThat(s.sockets()).containsEntry("plc", Path.of("/run/qemu/plc.sock"))
@@ -85,36 +85,36 @@ class KvmSettingsTest {
 
     @Test
     void badValuesAreRefusedWithTheirNameAndWhatIsAllowed() {
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("2-5", 100, new String[0], BANDWIDTHS), ONLINE))
+        assertThatThrownBy(() -> KvmSettings.from(config("2-5", 100, new String[0], BANDWIDTHS), ONLINE))
                 .hasMessage("property 'cpus' = '2-5' must name online CPUs (online: 0,1,2,3)");
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("x", 100, new String[0], BANDWIDTHS), ONLINE))
+        assertThatThrownBy(() -> KvmSettings.from(config("x", 100, new String[0], BANDWIDTHS), ONLINE))
                 .hasMessageContaining("property 'cpus' = 'x' is not a CPU list");
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 5, new String[0], BANDWIDTHS), ONLINE))
+        assertThatThrownBy(() -> KvmSettings.from(config("", 5, new String[0], BANDWIDTHS), ONLINE))
                 .hasMessage("property 'tickMillis' = 5 is outside 10..10000");
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[] {"bad name=/x"}, BANDWIDTHS), ONLINE))
+        assertThatThrownBy(() -> KvmSettings.from(config("", 100, new String[] {"bad name=/x"}, BANDWIDTHS), ONLINE))
                 .hasMessageContaining("guest name 'bad name'");
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], new String[] {"1"}), ONLINE))
+        assertThatThrownBy(() -> KvmSettings.from(config("", 100, new String[0], new String[] {"1"}), ONLINE))
                 .hasMessageContaining("needs 6 values");
         String[] zero = BANDWIDTHS.clone();
         zero[5] = "0";
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], zero), ONLINE))
+        assertThatThrownBy(() -> KvmSettings.from(config("", 100, new String[0], zero), ONLINE))
                 .hasMessageContaining("value 6 = '0' must be a positive number");
     }
 
     @Test
     void reservationsAreParsedAndBadOnesRefusedWithWhatIsAllowed() {
-        KvmHypervisor.Settings s = KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+        KvmSettings s = KvmSettings.from(config("", 100, new String[0], BANDWIDTHS,
                 new String[] {"plc1/vcpu0=2ms/10ms", " ", "plc1/vcpu1=2ms/10ms@1"}), ONLINE);
         assertThat(s.reservations()).hasSize(2);
         assertThat(s.reservations().get(1).cpus().get(1)).isTrue();
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+        assertThatThrownBy(() -> KvmSettings.from(config("", 100, new String[0], BANDWIDTHS,
                 new String[] {"plc1/vcpu0=2ms"}), ONLINE))
                 .hasMessageStartingWith("property 'reservations': reservation 'plc1/vcpu0=2ms' is not "
                         + "VM/vcpuN=RUNTIME/PERIOD[,deadline=D][,reclaim][@CPUS]");
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+        assertThatThrownBy(() -> KvmSettings.from(config("", 100, new String[0], BANDWIDTHS,
                 new String[] {"plc1/vcpu0=2ms/10ms", "plc1/vcpu0=1ms/10ms"}), ONLINE))
                 .hasMessage("property 'reservations': plc1/vcpu0 is reserved twice");
-        assertThatThrownBy(() -> KvmHypervisor.settings(config("", 100, new String[0], BANDWIDTHS,
+        assertThatThrownBy(() -> KvmSettings.from(config("", 100, new String[0], BANDWIDTHS,
                 new String[] {"plc1/vcpu0=2ms/10ms@7"}), ONLINE))
                 .hasMessage("property 'reservations': partition CPUs of 'plc1/vcpu0=2ms/10ms@7' must be online CPUs "
                         + "(online: 0-3)");
