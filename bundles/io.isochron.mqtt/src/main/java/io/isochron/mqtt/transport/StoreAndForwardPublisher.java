@@ -29,6 +29,9 @@ import org.eclipse.paho.client.mqttv3.MqttException;
  * therefore delivers every message exactly once and in order; with QoS 1 the in-flight messages of a
  * broken connection may arrive twice. When the buffer is full the oldest messages are dropped and
  * counted.
+ *
+ * <p>At most {@code maxInflight} messages are in Paho's store at any time — that is what the broker
+ * sees in flight and what Paho re-sends after a reconnect or a restart.
  */
 public final class StoreAndForwardPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.isochron.mqtt");
@@ -133,7 +136,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     private final DurableQueue queue;
     private final Settings settings;
     private final Session session;
-    private final Path sessionStore;
+    private final Path sessionStoreDir;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     /** Signalled only by close(): backoff waits must not end early when new messages arrive. */
@@ -148,6 +151,8 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     private volatile long reconnects;
     private volatile String lastError = "";
     private MqttAsyncClient client;
+    /** The connected client's store: what is in it is in flight, and is re-sent after a reconnect or restart. */
+    private SessionStore store;
 
     /**
      * @param sessionStore where Paho keeps the messages it is delivering (next to the buffer, so both
@@ -155,7 +160,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
      */
     public StoreAndForwardPublisher(DurableQueue queue, Path sessionStore, Settings settings, Session session) {
         this.queue = queue;
-        this.sessionStore = sessionStore;
+        this.sessionStoreDir = sessionStore;
         this.settings = settings;
         this.session = session;
         this.sender = new Thread(this::run, "isochron-mqtt-sender");
@@ -252,11 +257,12 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         closeSession();
     }
 
-    /** Hands one message to Paho, keeping at most maxInflight unconfirmed. */
+    /** Hands one message to Paho, keeping at most maxInflight unconfirmed and stored. */
     private void send(String topic, byte[] payload, int qos, boolean retained) throws MqttException {
         while (inflight.size() >= settings.maxInflight()) {
             awaitOldest();
         }
+        awaitStoreRoom();
         while (true) {
             try {
                 inflight.add(client.publish(topic, payload, qos, retained));
@@ -279,6 +285,24 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Paho drops a message from its store a moment after completing its token, and after a
+     * reconnect or restart re-sends everything stored before anything new: the store, not our
+     * tokens, is what the broker sees in flight (beyond its limit Mosquitto drops QoS 2 messages,
+     * answering "quota exceeded", which an MQTT 3.1.1 client does not see) and what a crash sends again.
+     */
+    private void awaitStoreRoom() throws MqttException {
+        try {
+            if (!store.awaitOutgoingBelow(settings.maxInflight(), TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()))) {
+                throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            throw new MqttException(e);
+        }
+    }
+
     private void awaitOldest() throws MqttException {
         IMqttDeliveryToken oldest = inflight.peek();
         oldest.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()));
@@ -290,8 +314,8 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     }
 
     private void connect() throws MqttException {
-        MqttAsyncClient c = new MqttAsyncClient(settings.serverUri(), settings.clientId(),
-                new SessionStore(sessionStore, queue.forcesWrites()));
+        SessionStore sessionStore = new SessionStore(sessionStoreDir, queue.forcesWrites());
+        MqttAsyncClient c = new MqttAsyncClient(settings.serverUri(), settings.clientId(), sessionStore);
         MqttConnectOptions o = new MqttConnectOptions();
         o.setCleanSession(false);
         o.setAutomaticReconnect(false);
@@ -320,6 +344,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
             throw e;
         }
         client = c;
+        store = sessionStore;
         connected = true;
         reconnects++;
     }
@@ -329,6 +354,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         inflight.clear();
         MqttAsyncClient c = client;
         client = null;
+        store = null;
         if (c != null) {
             release(c);
         }
