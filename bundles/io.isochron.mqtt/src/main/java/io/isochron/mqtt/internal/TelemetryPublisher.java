@@ -103,7 +103,7 @@ public final class TelemetryPublisher implements AutoCloseable {
     }
 
     private TelemetryModel.Values values() {
-        return TelemetryModel.of(state.get(), jitter.get(), queue.size(), queue.dropped());
+        return TelemetryModel.of(state.get(), jitter.get(), queue.size(), queue.dropped(), queue.corrupt());
     }
 
     private void tick() {

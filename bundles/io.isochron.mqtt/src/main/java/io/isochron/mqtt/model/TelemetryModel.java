@@ -17,6 +17,7 @@ import java.util.Objects;
 public final class TelemetryModel {
     public static final String TELEMETRY_BUFFERED = "Telemetry/Buffered";
     public static final String TELEMETRY_DROPPED = "Telemetry/Dropped";
+    public static final String TELEMETRY_CORRUPT = "Telemetry/Corrupt";
 
     private TelemetryModel() {}
 
@@ -48,8 +49,9 @@ public final class TelemetryModel {
     /**
      * @param buffered messages waiting in the store-and-forward buffer
      * @param dropped messages dropped because the buffer was full, since it was created
+     * @param corrupt buffered messages lost to damaged or missing records, since it was created
      */
-    public static Values of(SchedulerState s, List<JitterStats> jitter, long buffered, long dropped) {
+    public static Values of(SchedulerState s, List<JitterStats> jitter, long buffered, long dropped, long corrupt) {
         Map<String, Object> node = new LinkedHashMap<>();
         node.put("Scheduler/ActivePolicy", s.policy());
         node.put("Scheduler/OverlapPercent", s.overlapPercent());
@@ -86,6 +88,7 @@ public final class TelemetryModel {
         }
         node.put(TELEMETRY_BUFFERED, buffered);
         node.put(TELEMETRY_DROPPED, dropped);
+        node.put(TELEMETRY_CORRUPT, corrupt);
         return new Values(s.timestampMillis(), node, vms);
     }
 

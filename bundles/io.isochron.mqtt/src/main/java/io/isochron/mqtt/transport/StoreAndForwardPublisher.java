@@ -31,7 +31,10 @@ import org.eclipse.paho.client.mqttv3.MqttException;
  * counted.
  *
  * <p>At most {@code maxInflight} messages are in Paho's store at any time — that is what the broker
- * sees in flight and what Paho re-sends after a reconnect or a restart.
+ * sees in flight and what Paho re-sends after a reconnect or a restart. A killed process therefore
+ * re-sends at most those, under their packet ids, plus once more the one message Paho had stored but
+ * the buffer had not yet recorded as handed over: with QoS 2 at most one message arrives twice, with
+ * QoS 1 at most {@code maxInflight}.
  */
 public final class StoreAndForwardPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.isochron.mqtt");

@@ -28,7 +28,7 @@ class SparkplugEdgeNodeTest {
             List.of(new SchedulerState.Component(IoCategory.GPU, 12.5, 113, 0.25)));
     private static final TelemetryModel.Values VALUES = TelemetryModel.of(STATE,
             List.of(new JitterStats(JitterStats.HOST, 1000, 2, 4.5, 31, 12, 20, 60_000, 1),
-                    new JitterStats("plc", 1000, 5, 9, 80, 40, 60, 6_000, 0)), 17, 3);
+                    new JitterStats("plc", 1000, 5, 9, 80, 40, 60, 6_000, 0)), 17, 3, 2);
 
     private static SparkplugBPayload decode(SparkplugEdgeNode.Message m) throws Exception {
         return new SparkplugBPayloadDecoder().buildFromByteArray(m.payload(), null);
@@ -77,6 +77,7 @@ class SparkplugEdgeNodeTest {
         assertThat(m.get("Jitter/Host/Overruns").getValue()).isEqualTo(BigInteger.ONE);
         assertThat(m.get("Telemetry/Buffered").getValue()).isEqualTo(BigInteger.valueOf(17));
         assertThat(m.get("Telemetry/Dropped").getValue()).isEqualTo(BigInteger.valueOf(3));
+        assertThat(m.get("Telemetry/Corrupt").getValue()).isEqualTo(BigInteger.valueOf(2));
     }
 
     @Test
