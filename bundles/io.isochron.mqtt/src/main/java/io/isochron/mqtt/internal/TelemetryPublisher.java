@@ -107,7 +107,7 @@ public final class TelemetryPublisher implements AutoCloseable {
 
     /** The buffer's counters, for every telemetry channel (the bundle's TelemetryBuffer service). */
     public TelemetryBufferStats bufferStats() {
-        return new TelemetryBufferStats(queue.size(), queue.dropped(), queue.corrupted());
+        return new TelemetryBufferStats(queue.size(), queue.dropped(), queue.corrupt());
     }
 
     private Snapshot values() {

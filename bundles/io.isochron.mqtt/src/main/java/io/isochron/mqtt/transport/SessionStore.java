@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.Enumeration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.eclipse.paho.client.mqttv3.MqttClientPersistence;
 import org.eclipse.paho.client.mqttv3.MqttPersistable;
@@ -29,6 +30,9 @@ import org.eclipse.paho.client.mqttv3.internal.MqttPersistentData;
  * forced writes per QoS 2 message, which capped draining an outage at about 1,000 messages per
  * second on the test machine. Here forcing follows the buffer's own setting: a power-loss-safe
  * buffer gets a power-loss-safe session store, the default (crash-safe) gets neither.
+ *
+ * <p>It also counts the messages being sent, so the publisher can keep what is stored — and so in
+ * flight at the broker, and sent again after a restart — within its limit.
  */
 final class SessionStore implements MqttClientPersistence {
     private static final String LOG_FILE = "session.log";
@@ -45,6 +49,8 @@ final class SessionStore implements MqttClientPersistence {
     private Path dir;
     private FileChannel log;
     private long logBytes;
+    /** Live messages being sent (Paho's keys "s-<packet id>"; "sc-" marks a QoS 2 one as confirmed). */
+    private int outgoing;
 
     SessionStore(Path base, boolean sync) {
         this.base = base;
@@ -58,6 +64,7 @@ final class SessionStore implements MqttClientPersistence {
             Files.createDirectories(dir);
             live.clear();
             replay(dir.resolve(LOG_FILE));
+            outgoing = (int) live.keySet().stream().filter(SessionStore::isOutgoing).count();
             compact();
         } catch (IOException e) {
             throw failure("cannot open MQTT session store " + dir, e);
@@ -156,7 +163,9 @@ final class SessionStore implements MqttClientPersistence {
             System.arraycopy(payload, message.getPayloadOffset(), data, headerLength, payloadLength);
         }
         record(PUT, key, ByteBuffer.wrap(data));
-        live.put(key, data);
+        if (live.put(key, data) == null && isOutgoing(key)) {
+            outgoing++;
+        }
     }
 
     @Override
@@ -170,7 +179,32 @@ final class SessionStore implements MqttClientPersistence {
         if (live.containsKey(key)) {
             record(REMOVE, key, ByteBuffer.allocate(0));
             live.remove(key);
+            if (isOutgoing(key)) {
+                outgoing--;
+                notifyAll();
+            }
         }
+    }
+
+    private static boolean isOutgoing(String key) {
+        return key.startsWith("s-");
+    }
+
+    /**
+     * Waits until fewer than {@code limit} messages being sent are stored.
+     *
+     * @return false if that did not happen within the timeout
+     */
+    synchronized boolean awaitOutgoingBelow(int limit, long timeoutMillis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (outgoing >= limit) {
+            long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (left <= 0) {
+                return false;
+            }
+            wait(left);
+        }
+        return true;
     }
 
     @Override
@@ -181,6 +215,8 @@ final class SessionStore implements MqttClientPersistence {
     @Override
     public synchronized void clear() throws MqttPersistenceException {
         live.clear();
+        outgoing = 0;
+        notifyAll();
         try {
             requireOpen();
             compact();

@@ -1,9 +1,11 @@
 package io.isochron.mqtt.transport;
 
+import io.isochron.log.RateLimitedLog;
 import io.isochron.mqtt.buffer.DurableQueue;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -29,10 +31,17 @@ import org.eclipse.paho.client.mqttv3.MqttException;
  * therefore delivers every message exactly once and in order; with QoS 1 the in-flight messages of a
  * broken connection may arrive twice. When the buffer is full the oldest messages are dropped and
  * counted.
+ *
+ * <p>At most {@code maxInflight} messages are in Paho's store at any time — that is what the broker
+ * sees in flight and what Paho re-sends after a reconnect or a restart. A killed process therefore
+ * re-sends at most those, under their packet ids, plus once more the one message Paho had stored but
+ * the buffer had not yet recorded as handed over: with QoS 2 at most one message arrives twice, with
+ * QoS 1 at most {@code maxInflight}.
  */
 public final class StoreAndForwardPublisher implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("io.isochron.mqtt");
-    private static final long OUTAGE_REPORT_NANOS = TimeUnit.MINUTES.toNanos(1);
+    /** An outage is reported when it starts and at most once a minute while it lasts. */
+    private final RateLimitedLog outageLog = new RateLimitedLog(LOG, Duration.ofMinutes(1));
     /** Paho's own limit, above ours: it also counts deliveries it restored from its store. */
     private static final int PAHO_MAX_INFLIGHT = 2000;
 
@@ -133,7 +142,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     private final DurableQueue queue;
     private final Settings settings;
     private final Session session;
-    private final Path sessionStore;
+    private final Path sessionStoreDir;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     /** Signalled only by close(): backoff waits must not end early when new messages arrive. */
@@ -148,6 +157,8 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     private volatile long reconnects;
     private volatile String lastError = "";
     private MqttAsyncClient client;
+    /** The connected client's store: what is in it is in flight, and is re-sent after a reconnect or restart. */
+    private SessionStore store;
 
     /**
      * @param sessionStore where Paho keeps the messages it is delivering (next to the buffer, so both
@@ -155,7 +166,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
      */
     public StoreAndForwardPublisher(DurableQueue queue, Path sessionStore, Settings settings, Session session) {
         this.queue = queue;
-        this.sessionStore = sessionStore;
+        this.sessionStoreDir = sessionStore;
         this.settings = settings;
         this.session = session;
         this.sender = new Thread(this::run, "isochron-mqtt-sender");
@@ -195,7 +206,6 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     private void run() {
         long backoff = settings.minBackoffMillis();
         long outageSince = 0;
-        long lastReport = 0;
         int attempts = 0;
         while (running) {
             try {
@@ -232,12 +242,10 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
                 long now = System.nanoTime();
                 if (outageSince == 0) {
                     outageSince = now;
-                    lastReport = now;
-                    LOG.log(Level.WARNING, "MQTT broker " + settings.serverUri() + " unreachable (" + lastError
+                    outageLog.log(Level.WARNING, "MQTT broker " + settings.serverUri() + " unreachable (" + lastError
                             + "); buffering telemetry on disk and retrying with backoff");
-                } else if (now - lastReport > OUTAGE_REPORT_NANOS) {
-                    lastReport = now;
-                    LOG.log(Level.WARNING, String.format("MQTT broker %s still unreachable after %d attempts (%s); "
+                } else {
+                    outageLog.log(Level.WARNING, String.format("MQTT broker %s still unreachable after %d attempts (%s); "
                             + "%d messages buffered, %d dropped", settings.serverUri(), attempts, lastError,
                             queue.size(), queue.dropped()));
                 }
@@ -252,11 +260,12 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         closeSession();
     }
 
-    /** Hands one message to Paho, keeping at most maxInflight unconfirmed. */
+    /** Hands one message to Paho, keeping at most maxInflight unconfirmed and stored. */
     private void send(String topic, byte[] payload, int qos, boolean retained) throws MqttException {
         while (inflight.size() >= settings.maxInflight()) {
             awaitOldest();
         }
+        awaitStoreRoom();
         while (true) {
             try {
                 inflight.add(client.publish(topic, payload, qos, retained));
@@ -279,6 +288,24 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         }
     }
 
+    /**
+     * Paho drops a message from its store a moment after completing its token, and after a
+     * reconnect or restart re-sends everything stored before anything new: the store, not our
+     * tokens, is what the broker sees in flight (beyond its limit Mosquitto drops QoS 2 messages,
+     * answering "quota exceeded", which an MQTT 3.1.1 client does not see) and what a crash sends again.
+     */
+    private void awaitStoreRoom() throws MqttException {
+        try {
+            if (!store.awaitOutgoingBelow(settings.maxInflight(), TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()))) {
+                throw new MqttException(MqttException.REASON_CODE_CLIENT_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+            throw new MqttException(e);
+        }
+    }
+
     private void awaitOldest() throws MqttException {
         IMqttDeliveryToken oldest = inflight.peek();
         oldest.waitForCompletion(TimeUnit.SECONDS.toMillis(settings.timeoutSeconds()));
@@ -290,8 +317,8 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     }
 
     private void connect() throws MqttException {
-        MqttAsyncClient c = new MqttAsyncClient(settings.serverUri(), settings.clientId(),
-                new SessionStore(sessionStore, queue.forcesWrites()));
+        SessionStore sessionStore = new SessionStore(sessionStoreDir, queue.forcesWrites());
+        MqttAsyncClient c = new MqttAsyncClient(settings.serverUri(), settings.clientId(), sessionStore);
         MqttConnectOptions o = new MqttConnectOptions();
         o.setCleanSession(false);
         o.setAutomaticReconnect(false);
@@ -320,6 +347,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
             throw e;
         }
         client = c;
+        store = sessionStore;
         connected = true;
         reconnects++;
     }
@@ -329,6 +357,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         inflight.clear();
         MqttAsyncClient c = client;
         client = null;
+        store = null;
         if (c != null) {
             release(c);
         }

@@ -115,6 +115,34 @@ class SessionStoreTest {
     }
 
     @Test
+    void countsTheMessagesBeingSentAndWaitsForRoom() throws Exception {
+        SessionStore s = open(false);
+        s.put("s-1", message("P1", "one"));
+        s.put("s-2", message("P2", "two"));
+        s.put("sc-1", message("R1", "")); // QoS 2 confirmation of s-1: the same message
+        s.put("r-9", message("I9", "in")); // received, not sent
+        assertThat(s.awaitOutgoingBelow(2, 10)).isFalse();
+        Thread remover = new Thread(() -> {
+            try {
+                Thread.sleep(50);
+                s.remove("sc-1");
+                s.remove("s-1");
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        remover.start();
+        assertThat(s.awaitOutgoingBelow(2, 5_000)).isTrue();
+        remover.join();
+        s.close();
+        // What a restart finds stored counts too: Paho sends it again before anything new.
+        SessionStore again = open(false);
+        assertThat(again.awaitOutgoingBelow(1, 10)).isFalse();
+        assertThat(again.awaitOutgoingBelow(2, 10)).isTrue();
+        again.close();
+    }
+
+    @Test
     void refusesWorkWhenNotOpen() throws IOException {
         SessionStore s = new SessionStore(dir, false);
         assertThatThrownBy(() -> s.put("s-1", message("H", "p")))

@@ -3,11 +3,14 @@ package io.isochron.mqtt.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isochron.mqtt.buffer.DurableQueue;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -25,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StoreAndForwardPublisherTest {
     private static final String TOPIC = "isochron/edge-1/Scheduler/DecisionCount";
 
-    private static StoreAndForwardPublisher.Settings settings(String uri) {
+    static StoreAndForwardPublisher.Settings settings(String uri) {
         return new StoreAndForwardPublisher.Settings(uri, "isochron-test-pub", "", new char[0], null, 100, 1000, 2, 16);
     }
 
@@ -83,6 +86,12 @@ class StoreAndForwardPublisherTest {
         }
     }
 
+    /** Where the broker keeps its files; fails at once, saying why, where Mosquitto is missing. */
+    private static Path brokerDirectory(Path dir) throws IOException {
+        assertThat(Path.of("/usr/sbin/mosquitto")).as("the broker (apt-get install mosquitto; .ci/run does)").isExecutable();
+        return Files.createDirectories(dir.resolve("broker"));
+    }
+
     /** QoS 2 end to end: every message exactly once, in production order. */
     private static void assertExactlyOnceInOrder(List<String> received, int count) {
         List<String> expected = new ArrayList<>();
@@ -94,10 +103,8 @@ class StoreAndForwardPublisherTest {
 
     @Test
     void anOutageLosesNothingAndKeepsTheOrder(@TempDir Path dir) throws Exception {
-        assertThat(Path.of("/usr/sbin/mosquitto")).as("the broker (apt-get install mosquitto; .ci/run does)").isExecutable();
-        Files.createDirectories(dir.resolve("broker"));
         List<String> received = Collections.synchronizedList(new ArrayList<>());
-        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"));
+        try (Mosquitto broker = new Mosquitto(brokerDirectory(dir));
                 DurableQueue queue = DurableQueue.open(dir.resolve("buffer"), 1 << 20, 64 * 1024, false)) {
             broker.start();
             MqttClient sub = subscriber(broker.uri(), received);
@@ -128,12 +135,50 @@ class StoreAndForwardPublisherTest {
     }
 
     @Test
-    void anApplianceRestartDuringTheOutageLosesNothing(@TempDir Path dir) throws Exception {
-        assertThat(Path.of("/usr/sbin/mosquitto")).as("the broker (apt-get install mosquitto; .ci/run does)").isExecutable();
-        Files.createDirectories(dir.resolve("broker"));
+    void aKilledApplianceSendsAtMostOneMessageTwiceAndLosesNone(@TempDir Path dir) throws Exception {
         List<String> received = Collections.synchronizedList(new ArrayList<>());
         Path buffer = dir.resolve("buffer");
-        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+        int total = 3000;
+        try (DurableQueue queue = DurableQueue.open(buffer, 1 << 20, 64 * 1024, false)) {
+            for (int i = 0; i < total; i++) {
+                queue.append(TOPIC, 2, ("m" + i).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        try (Mosquitto broker = new Mosquitto(brokerDirectory(dir))) {
+            broker.start();
+            MqttClient sub = subscriber(broker.uri(), received);
+            // First life: a process of its own, killed with SIGKILL while 16 messages are in flight.
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+            Process appliance = new ProcessBuilder(java, "-cp", classPath, PublishingProcess.class.getName(),
+                    buffer.toString(), dir.resolve("session").toString(), broker.uri())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            waitFor(() -> received.size() >= total / 3, 30, "a third at the subscriber");
+            appliance.toHandle().destroyForcibly();
+            assertThat(appliance.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            // Second life: Paho completes what was in flight, the buffer goes on where it was.
+            try (DurableQueue queue = DurableQueue.open(buffer, 1 << 20, 64 * 1024, false)) {
+                StoreAndForwardPublisher pub = publisher(queue, dir, broker.uri());
+                pub.start();
+                waitFor(() -> pub.status().queued() == 0, 30, "buffer drained");
+                waitFor(() -> new HashSet<>(List.copyOf(received)).size() >= total, 30, "every message at the subscriber");
+                Thread.sleep(300); // a late duplicate would arrive now
+                pub.close();
+            }
+            sub.disconnect();
+            sub.close();
+        }
+        List<String> all = List.copyOf(received);
+        List<String> firstArrivals = new ArrayList<>(new LinkedHashSet<>(all));
+        assertExactlyOnceInOrder(firstArrivals, total);
+        assertThat(all.size() - total).as("messages that arrived twice").isBetween(0, 1);
+    }
+
+    @Test
+    void anApplianceRestartDuringTheOutageLosesNothing(@TempDir Path dir) throws Exception {
+        List<String> received = Collections.synchronizedList(new ArrayList<>());
+        Path buffer = dir.resolve("buffer");
+        try (Mosquitto broker = new Mosquitto(brokerDirectory(dir))) {
             broker.start();
             MqttClient sub = subscriber(broker.uri(), received);
             broker.stop();
