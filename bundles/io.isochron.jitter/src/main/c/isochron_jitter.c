@@ -72,6 +72,8 @@ static void prefault_stack(void) {
 
 static void *probe_loop(void *arg) {
     struct probe *p = arg;
+    /* Its own name in top, ps and /proc: otherwise it inherits the name of the thread that started it. */
+    prctl(PR_SET_NAME, (unsigned long) "isochron-probe", 0UL, 0UL, 0UL);
     /* Per thread: without this the kernel may defer the wake-up by the default 50 µs slack. */
     p->slack_err = prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL) == 0 ? 0 : errno;
     struct sched_param param;

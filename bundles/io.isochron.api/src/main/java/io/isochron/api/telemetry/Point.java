@@ -10,8 +10,8 @@ import java.util.Objects;
  * @param kind its wire type
  * @param unit its engineering unit ({@link Unit#NONE} for plain values)
  * @param rangeHigh top of its display range (EURange 0..rangeHigh) when it has a unit, else 0
- * @param discrete whether a change is news an operator acts on (policy, health, the set of VMs,
- *     categories), published at once, as opposed to a measurement that changes all the time
+ * @param discrete whether a change is news an operator acts on (policy, overlap, health), published
+ *     at once, as opposed to a measurement that changes all the time
  * @param value its value, typed as {@link Kind} says, or null while there is none yet (e.g. jitter
  *     before the first window)
  */

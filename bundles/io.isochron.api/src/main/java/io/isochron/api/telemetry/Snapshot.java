@@ -47,10 +47,10 @@ public record Snapshot(long timestampMillis, List<Point> points) {
 
     /**
      * What makes a publication due before its interval is up: the paths and values of the discrete
-     * points, so also the set of VMs and vCPUs.
+     * points, and the set of VMs.
      */
     public List<Object> discreteKey() {
-        List<Object> key = new ArrayList<>();
+        List<Object> key = new ArrayList<>(vms());
         for (Point p : points) {
             if (p.discrete()) {
                 key.add(p.path());

@@ -71,7 +71,8 @@ public final class TelemetryModel {
         byVm.forEach((vm, vcpus) -> {
             for (SchedulerState.Vcpu v : vcpus) {
                 String prefix = "Vcpu" + v.index() + "/";
-                p.add(text(vm, prefix + "Category", v.category().name(), true));
+                // A vCPU's category changes with its jobs, many times a second: a measurement, not news.
+                p.add(text(vm, prefix + "Category", v.category().name(), false));
                 p.add(text(vm, prefix + "State", v.state().name(), false));
                 p.add(new Point(vm, prefix + "PhysicalCpu", Kind.INT32, Unit.NONE, 0, false, v.pcpu()));
                 p.add(analog(vm, prefix + "IoUtilization", Unit.PERCENT, 100, v.ioPercent(), false));
