@@ -4,6 +4,11 @@ import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.HypervisorBridge;
 import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.scheduling.RunQueueSummary;
+import io.isochron.scheduler.internal.EdfPolicy;
+import io.isochron.scheduler.internal.EdfRefinementPolicy;
+import io.isochron.scheduler.internal.InterferenceAwarePolicy;
+import io.isochron.scheduler.internal.SchedulerService;
+import io.isochron.scheduler.internal.ShortestQueuePolicy;
 import java.util.Arrays;
 
 /**
@@ -12,12 +17,29 @@ import java.util.Arrays;
  * finishes, every idle vCPU becomes ready again, the scheduler dispatches. Allocation-free rounds.
  */
 final class BenchBridge implements HypervisorBridge {
+    /** Held, so that Java logging does not forget the level set on it. */
+    private static final java.util.logging.Logger QUIET = java.util.logging.Logger.getLogger("io.isochron.scheduler");
     private final int pcpus;
     private final int vcpus;
     private final RunQueueSummary[] work;
     private final int[] runningOn;
     private final boolean[] waiting;
     private SchedulerSink sink;
+
+    /**
+     * A scheduler service with the built-in policies, attached to a new bench bridge, its per-switch
+     * audit line silenced so that the console does not dominate; no ConfigAdmin.
+     */
+    static SchedulerService scheduler(BenchBridge bridge) {
+        QUIET.setLevel(java.util.logging.Level.WARNING);
+        SchedulerService service = new SchedulerService();
+        service.addPolicy(new ShortestQueuePolicy());
+        service.addPolicy(new InterferenceAwarePolicy());
+        service.addPolicy(new EdfRefinementPolicy());
+        service.addPolicy(new EdfPolicy());
+        service.setBridge(bridge);
+        return service;
+    }
 
     BenchBridge(int pcpus, int vcpus) {
         this.pcpus = pcpus;

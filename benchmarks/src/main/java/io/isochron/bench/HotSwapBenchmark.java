@@ -1,12 +1,7 @@
 package io.isochron.bench;
 
-import io.isochron.scheduler.internal.EdfPolicy;
-import io.isochron.scheduler.internal.EdfRefinementPolicy;
-import io.isochron.scheduler.internal.InterferenceAwarePolicy;
 import io.isochron.scheduler.internal.SchedulerService;
-import io.isochron.scheduler.internal.ShortestQueuePolicy;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -33,7 +28,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class HotSwapBenchmark {
-    private static final Logger QUIET = Logger.getLogger("io.isochron.scheduler");
     private static final String[] CYCLE = {"interference-aware", "edf-refinement", "shortest-queue", "edf"};
 
     private SchedulerService service;
@@ -43,14 +37,8 @@ public class HotSwapBenchmark {
 
     @Setup
     public void setUp() {
-        QUIET.setLevel(java.util.logging.Level.WARNING);
-        service = new SchedulerService();
-        service.addPolicy(new ShortestQueuePolicy());
-        service.addPolicy(new InterferenceAwarePolicy());
-        service.addPolicy(new EdfRefinementPolicy());
-        service.addPolicy(new EdfPolicy());
         bridge = new BenchBridge(4, 16);
-        service.setBridge(bridge);
+        service = BenchBridge.scheduler(bridge);
     }
 
     @Benchmark

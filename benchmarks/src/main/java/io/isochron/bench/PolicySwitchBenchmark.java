@@ -1,11 +1,7 @@
 package io.isochron.bench;
 
-import io.isochron.scheduler.internal.EdfRefinementPolicy;
-import io.isochron.scheduler.internal.InterferenceAwarePolicy;
 import io.isochron.scheduler.internal.SchedulerService;
-import io.isochron.scheduler.internal.ShortestQueuePolicy;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,19 +26,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class PolicySwitchBenchmark {
-    private static final Logger QUIET = Logger.getLogger("io.isochron.scheduler");
-
     private SchedulerService service;
     private int n;
 
     @Setup
     public void setUp() {
-        QUIET.setLevel(java.util.logging.Level.WARNING);
-        service = new SchedulerService();
-        service.addPolicy(new ShortestQueuePolicy());
-        service.addPolicy(new InterferenceAwarePolicy());
-        service.addPolicy(new EdfRefinementPolicy());
-        service.setBridge(new BenchBridge(8, 64));
+        service = BenchBridge.scheduler(new BenchBridge(8, 64));
     }
 
     @Benchmark
