@@ -86,6 +86,21 @@ class SparkplugTelemetryTest {
         return p;
     }
 
+    /** What a test does with a running broker and a Sparkplug host listening on it. */
+    private interface OnBroker {
+        void run(Mosquitto broker, SparkplugHost host, Scheduler s) throws Exception;
+    }
+
+    private static void onBroker(Path dir, OnBroker test) throws Exception {
+        Files.createDirectories(dir.resolve("broker"));
+        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+            broker.start();
+            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
+                test.run(broker, host, new Scheduler());
+            }
+        }
+    }
+
     private static void waitFor(BooleanSupplier condition, long seconds, String what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
@@ -130,126 +145,106 @@ class SparkplugTelemetryTest {
 
     @Test
     void birthsAndDataDecodeWithTahu(@TempDir Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("broker"));
-        Scheduler s = new Scheduler();
-        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
-            broker.start();
-            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
-                TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
-                waitFor(() -> host.of("NDATA").size() >= 5, 10, "five NDATA");
-                s.analyticsRunning = false;
-                waitFor(() -> !host.of("DDEATH").isEmpty(), 10, "DDEATH of the stopped VM");
-                p.close();
-                waitFor(() -> host.of("NDEATH").size() == 1, 20, "NDEATH on a clean shutdown");
+        onBroker(dir, (broker, host, s) -> {
+            TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
+            waitFor(() -> host.of("NDATA").size() >= 5, 10, "five NDATA");
+            s.analyticsRunning = false;
+            waitFor(() -> !host.of("DDEATH").isEmpty(), 10, "DDEATH of the stopped VM");
+            p.close();
+            waitFor(() -> host.of("NDEATH").size() == 1, 20, "NDEATH on a clean shutdown");
 
-                Received nbirth = host.of("NBIRTH").get(0);
-                Map<String, Object> m = nbirth.metrics();
-                assertThat(nbirth.topic()).isEqualTo("spBv1.0/plant/NBIRTH/edge-1");
-                assertThat(m).containsEntry("Scheduler/ActivePolicy", "interference-aware")
-                        .containsEntry("Node Control/Rebirth", false)
-                        .containsEntry("PhysicalCpus/Cpu0/RunningVcpu", "plc/0")
-                        .containsEntry("IoComponents/BUS/Utilization", 30.0)
-                        .containsEntry("Health", "NORMAL")
-                        .containsKeys("bdSeq", "Scheduler/DecisionLatencyP99", "Telemetry/Dropped");
-                assertThat(nbirth.payload().getMetrics()).filteredOn(x -> x.getName().equals("Scheduler/DecisionCount"))
-                        .extracting(Metric::getDataType).containsExactly(MetricDataType.UInt64);
-                assertThat(host.of("DBIRTH")).extracting(Received::topic)
-                        .contains("spBv1.0/plant/DBIRTH/edge-1/plc", "spBv1.0/plant/DBIRTH/edge-1/analytics");
-                Received ddata = host.of("DDATA").get(0);
-                assertThat(ddata.metrics()).containsEntry("Vcpu0/PhysicalCpu", 0).containsKey("Vcpu0/Category");
-                assertThat(host.of("DDEATH")).extracting(Received::topic).containsExactly("spBv1.0/plant/DDEATH/edge-1/analytics");
-                assertThat(host.of("NDEATH").get(0).metrics().get("bdSeq")).isEqualTo(m.get("bdSeq"));
-                assertSessionsAndOrder(new ArrayList<>(host.received), p.status().produced());
-            }
-        }
+            Received nbirth = host.of("NBIRTH").get(0);
+            Map<String, Object> m = nbirth.metrics();
+            assertThat(nbirth.topic()).isEqualTo("spBv1.0/plant/NBIRTH/edge-1");
+            assertThat(m).containsEntry("Scheduler/ActivePolicy", "interference-aware")
+                    .containsEntry("Node Control/Rebirth", false)
+                    .containsEntry("PhysicalCpus/Cpu0/RunningVcpu", "plc/0")
+                    .containsEntry("IoComponents/BUS/Utilization", 30.0)
+                    .containsEntry("Health", "NORMAL")
+                    .containsKeys("bdSeq", "Scheduler/DecisionLatencyP99", "Telemetry/Dropped");
+            assertThat(nbirth.payload().getMetrics()).filteredOn(x -> x.getName().equals("Scheduler/DecisionCount"))
+                    .extracting(Metric::getDataType).containsExactly(MetricDataType.UInt64);
+            assertThat(host.of("DBIRTH")).extracting(Received::topic)
+                    .contains("spBv1.0/plant/DBIRTH/edge-1/plc", "spBv1.0/plant/DBIRTH/edge-1/analytics");
+            Received ddata = host.of("DDATA").get(0);
+            assertThat(ddata.metrics()).containsEntry("Vcpu0/PhysicalCpu", 0).containsKey("Vcpu0/Category");
+            assertThat(host.of("DDEATH")).extracting(Received::topic).containsExactly("spBv1.0/plant/DDEATH/edge-1/analytics");
+            assertThat(host.of("NDEATH").get(0).metrics().get("bdSeq")).isEqualTo(m.get("bdSeq"));
+            assertSessionsAndOrder(new ArrayList<>(host.received), p.status().produced());
+        });
     }
 
     @Test
     void aThirtySecondOutageLosesNothingAndDuplicatesNothing(@TempDir Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("broker"));
-        Scheduler s = new Scheduler();
-        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+        onBroker(dir, (broker, host, s) -> {
+            TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
+            waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
+            broker.stop();
+            long before = p.status().produced();
+            Thread.sleep(OUTAGE_MILLIS);
+            assertThat(p.status().connected()).isFalse();
+            assertThat(p.status().produced() - before).as("produced during the outage").isGreaterThan(OUTAGE_MILLIS / 1000 * 15);
             broker.start();
-            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
-                TelemetryPublisher p = start(broker.uri(), dir.resolve("buffer"), s, false);
-                waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
-                broker.stop();
-                long before = p.status().produced();
-                Thread.sleep(OUTAGE_MILLIS);
-                assertThat(p.status().connected()).isFalse();
-                assertThat(p.status().produced() - before).as("produced during the outage").isGreaterThan(OUTAGE_MILLIS / 1000 * 15);
-                broker.start();
-                waitFor(host::connected, 10, "the host application back");
-                waitFor(() -> p.status().queued() == 0, 30, "buffer drained");
-                p.close();
-                waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
-                List<Received> all = new ArrayList<>(host.received);
-                assertSessionsAndOrder(all, p.status().produced());
-                assertThat(host.of("NBIRTH")).hasSize(2);
-                long firstNewBirth = host.of("NBIRTH").get(1).payload().getTimestamp().getTime();
-                assertThat(host.of("NDATA")).filteredOn(r -> r.payload().getTimestamp().getTime() < firstNewBirth - 1000)
-                        .filteredOn(r -> all.indexOf(r) > all.indexOf(host.of("NBIRTH").get(1)))
-                        .isNotEmpty()
-                        .allMatch(r -> r.payload().getMetrics().stream().allMatch(Metric::isHistorical));
-            }
-        }
+            waitFor(host::connected, 10, "the host application back");
+            waitFor(() -> p.status().queued() == 0, 30, "buffer drained");
+            p.close();
+            waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
+            List<Received> all = new ArrayList<>(host.received);
+            assertSessionsAndOrder(all, p.status().produced());
+            assertThat(host.of("NBIRTH")).hasSize(2);
+            long firstNewBirth = host.of("NBIRTH").get(1).payload().getTimestamp().getTime();
+            assertThat(host.of("NDATA")).filteredOn(r -> r.payload().getTimestamp().getTime() < firstNewBirth - 1000)
+                    .filteredOn(r -> all.indexOf(r) > all.indexOf(host.of("NBIRTH").get(1)))
+                    .isNotEmpty()
+                    .allMatch(r -> r.payload().getMetrics().stream().allMatch(Metric::isHistorical));
+        });
     }
 
     @Test
     void anApplianceRestartDuringTheOutageLosesNothing(@TempDir Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("broker"));
-        Scheduler s = new Scheduler();
         Path buffer = dir.resolve("buffer");
-        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
+        onBroker(dir, (broker, host, s) -> {
+            TelemetryPublisher first = start(broker.uri(), buffer, s, false);
+            waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
+            broker.stop();
+            Thread.sleep(OUTAGE_MILLIS / 2);
+            first.close();
+            TelemetryPublisher second = start(broker.uri(), buffer, s, false);
+            Thread.sleep(OUTAGE_MILLIS / 2);
             broker.start();
-            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
-                TelemetryPublisher first = start(broker.uri(), buffer, s, false);
-                waitFor(() -> host.of("NDATA").size() >= 10, 10, "telemetry flowing");
-                broker.stop();
-                Thread.sleep(OUTAGE_MILLIS / 2);
-                first.close();
-                TelemetryPublisher second = start(broker.uri(), buffer, s, false);
-                Thread.sleep(OUTAGE_MILLIS / 2);
-                broker.start();
-                waitFor(host::connected, 10, "the host application back");
-                waitFor(() -> second.status().queued() == 0, 30, "buffer drained");
-                second.close();
-                waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
-                List<Received> all = new ArrayList<>(host.received);
-                assertSessionsAndOrder(all, first.status().produced() + second.status().produced());
-                List<Long> bdSeqs = host.of("NBIRTH").stream().map(r -> ((BigInteger) r.metrics().get("bdSeq")).longValue()).toList();
-                assertThat(bdSeqs).as("bdSeq kept across the restart, one per CONNECT").hasSize(2);
-                assertThat(bdSeqs.get(1)).isGreaterThan(bdSeqs.get(0));
-            }
-        }
+            waitFor(host::connected, 10, "the host application back");
+            waitFor(() -> second.status().queued() == 0, 30, "buffer drained");
+            second.close();
+            waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
+            List<Received> all = new ArrayList<>(host.received);
+            assertSessionsAndOrder(all, first.status().produced() + second.status().produced());
+            List<Long> bdSeqs = host.of("NBIRTH").stream().map(r -> ((BigInteger) r.metrics().get("bdSeq")).longValue()).toList();
+            assertThat(bdSeqs).as("bdSeq kept across the restart, one per CONNECT").hasSize(2);
+            assertThat(bdSeqs.get(1)).isGreaterThan(bdSeqs.get(0));
+        });
     }
 
     @Test
     void rebirthIsHonouredAndPolicyCommandsOnlyWhenEnabled(@TempDir Path dir) throws Exception {
-        Files.createDirectories(dir.resolve("broker"));
-        Scheduler s = new Scheduler();
-        try (Mosquitto broker = new Mosquitto(dir.resolve("broker"))) {
-            broker.start();
-            try (SparkplugHost host = new SparkplugHost(broker.uri(), GROUP)) {
-                TelemetryPublisher off = start(broker.uri(), dir.resolve("a"), s, false);
-                waitFor(() -> host.of("NBIRTH").size() == 1, 10, "birth");
-                host.command(NODE, new Metric.MetricBuilder("Node Control/Rebirth", MetricDataType.Boolean, true).createMetric());
-                waitFor(() -> host.of("NBIRTH").size() == 2, 10, "rebirth");
-                assertThat(host.of("NBIRTH").get(1).metrics().get("bdSeq")).isEqualTo(host.of("NBIRTH").get(0).metrics().get("bdSeq"));
-                host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
-                Thread.sleep(500);
-                assertThat(s.policy.get()).as("commands are off by default").isEqualTo("interference-aware");
-                off.close();
+        onBroker(dir, (broker, host, s) -> {
+            TelemetryPublisher off = start(broker.uri(), dir.resolve("a"), s, false);
+            waitFor(() -> host.of("NBIRTH").size() == 1, 10, "birth");
+            host.command(NODE, new Metric.MetricBuilder("Node Control/Rebirth", MetricDataType.Boolean, true).createMetric());
+            waitFor(() -> host.of("NBIRTH").size() == 2, 10, "rebirth");
+            assertThat(host.of("NBIRTH").get(1).metrics().get("bdSeq")).isEqualTo(host.of("NBIRTH").get(0).metrics().get("bdSeq"));
+            host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
+            Thread.sleep(500);
+            assertThat(s.policy.get()).as("commands are off by default").isEqualTo("interference-aware");
+            off.close();
 
-                TelemetryPublisher on = start(broker.uri(), dir.resolve("b"), s, true);
-                waitFor(() -> host.of("NBIRTH").size() == 3, 10, "birth");
-                host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "no-such-policy").createMetric());
-                host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
-                waitFor(() -> s.policy.get().equals("shortest-queue"), 10, "the switch");
-                waitFor(() -> host.of("NDATA").stream().anyMatch(r -> "shortest-queue".equals(r.metrics().get("Scheduler/ActivePolicy"))),
-                        10, "the new policy in NDATA");
-                on.close();
-            }
-        }
+            TelemetryPublisher on = start(broker.uri(), dir.resolve("b"), s, true);
+            waitFor(() -> host.of("NBIRTH").size() == 3, 10, "birth");
+            host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "no-such-policy").createMetric());
+            host.command(NODE, new Metric.MetricBuilder("Scheduler/ActivePolicy", MetricDataType.String, "shortest-queue").createMetric());
+            waitFor(() -> s.policy.get().equals("shortest-queue"), 10, "the switch");
+            waitFor(() -> host.of("NDATA").stream().anyMatch(r -> "shortest-queue".equals(r.metrics().get("Scheduler/ActivePolicy"))),
+                    10, "the new policy in NDATA");
+            on.close();
+        });
     }
 }

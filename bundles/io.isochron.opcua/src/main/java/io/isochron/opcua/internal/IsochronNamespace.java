@@ -271,16 +271,20 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
 
     /** The variable of {@code p}, made (with its parents) when missing. */
     private UaVariableNode variable(Point p) {
-        String path = p.path();
-        UaVariableNode existing = variables.get(path);
-        if (existing != null) {
-            return existing;
+        UaVariableNode node = variables.get(p.path());
+        if (node == null) {
+            node = newVariable(p);
+            variables.put(p.path(), node);
         }
-        String parentPath = parentOf(path);
-        String name = nameOf(path);
+        return node;
+    }
+
+    private UaVariableNode newVariable(Point p) {
+        String parentPath = parentOf(p.path());
+        String name = nameOf(p.path());
         UaNode above = parent(parentPath);
         String nodeParent = parentPath.isEmpty() ? ROOT : ROOT + "/" + parentPath;
-        UaVariableNode node = switch (p.kind()) {
+        return switch (p.kind()) {
             case STRING -> plain(above, nodeParent, name, NodeIds.String);
             case INT32 -> plain(above, nodeParent, name, NodeIds.Int32);
             case UINT64 -> plain(above, nodeParent, name, NodeIds.UInt64);
@@ -288,8 +292,6 @@ final class IsochronNamespace extends ManagedNamespaceWithLifecycle {
             case DOUBLE -> p.unit() == Unit.NONE ? plain(above, nodeParent, name, NodeIds.Double)
                     : analog(above, nodeParent, name, Units.of(p.unit()), new Range(0.0, p.rangeHigh()));
         };
-        variables.put(path, node);
-        return node;
     }
 
     private UaVariableNode plain(UaNode parent, String parentPath, String name, NodeId dataType) {
