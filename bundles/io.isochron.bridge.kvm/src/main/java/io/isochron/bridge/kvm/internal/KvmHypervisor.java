@@ -112,8 +112,13 @@ public class KvmHypervisor {
         unregister();
     }
 
-    /** A new bridge for the guests found now; called on the watcher's thread on every change. */
-    private void register(KvmSettings s, List<Vm> guests) {
+    /**
+     * A new bridge for the guests found now; called on the watcher's thread on every change. Guests in
+     * name order, so that vCPU ids (and the placements that depend on them) do not depend on the order
+     * in which a directory listing happened to name their sockets.
+     */
+    private void register(KvmSettings s, List<Vm> found) {
+        List<Vm> guests = found.stream().sorted(java.util.Comparator.comparing((Vm vm) -> vm.name)).toList();
         synchronized (registrationLock) {
             unregister();
             KvmBridge b = new KvmBridge(guests, s.hostCpus(), s.tickNanos(), s.applyAffinity(), kernel, proc);
