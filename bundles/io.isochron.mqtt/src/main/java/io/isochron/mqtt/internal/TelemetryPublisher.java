@@ -266,7 +266,9 @@ public final class TelemetryPublisher implements AutoCloseable {
             if (Boolean.TRUE.equals(metrics.get(SparkplugEdgeNode.REBIRTH))) {
                 publisher.refreshSession();
             }
-            command(metrics);
+            // Off Paho's callback thread: a switch waits until the scheduler applied it, and Paho
+            // completes deliveries on that thread.
+            ticker.execute(() -> command(metrics));
         }
 
         @Override

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLSocketFactory;
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -260,12 +261,16 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         closeSession();
     }
 
-    /** Hands one message to Paho, keeping at most maxInflight unconfirmed and stored. */
+    /**
+     * Hands one message to Paho, keeping at most maxInflight unconfirmed and stored. Also while
+     * closing (the NDEATH of a clean stop), so it waits for a slot by time, not by {@code running}.
+     */
     private void send(String topic, byte[] payload, int qos, boolean retained) throws MqttException {
         while (inflight.size() >= settings.maxInflight()) {
             awaitOldest();
         }
         awaitStoreRoom();
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.timeoutSeconds());
         while (true) {
             try {
                 inflight.add(client.publish(topic, payload, qos, retained));
@@ -273,16 +278,13 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
             } catch (MqttException e) {
                 // Paho also counts deliveries restored from its store and releases a slot a moment
                 // after the token completes: back-pressure, not a broken connection.
-                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT) {
+                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || System.nanoTime() > giveUp) {
                     throw e;
                 }
                 if (!inflight.isEmpty()) {
                     awaitOldest();
                 } else {
-                    sleep(5);
-                }
-                if (!running) {
-                    throw e;
+                    LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
                 }
             }
         }
