@@ -9,6 +9,12 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the next magic (after a rejection it retries one byte after the rejected frame's start, so a
  * valid frame inside a damaged one is still found).
  *
+ * <p>A frame cut short by up to four bytes can be completed by the first bytes of the next frame's
+ * magic when they happen to equal the missing ones (a 1-in-256 chance when one byte is missing):
+ * it is then the sender's frame, exactly, and is delivered. The next frame's magic then begins
+ * inside the accepted frame, so when the bytes after an accepted frame are not a magic the search
+ * starts again in that frame's last four bytes rather than losing the next frame.
+ *
  * <p>{@link #feed} and {@link #endOfStream} are called by one thread (the channel's reader);
  * {@link #stats()} may be called from any thread. Once the reused {@link Frame}'s arrays have grown,
  * reading allocates nothing.
@@ -34,6 +40,8 @@ public final class FrameReader {
     private final AtomicLongArray counters = new AtomicLongArray(REJECTED + REASONS.length);
     private int start;
     private int end;
+    /** Bytes before {@code start} that end a just-accepted frame and may hold the next magic's start. */
+    private int lookBack;
     /** Inside a run of skipped bytes that is already accounted for (no new MAGIC count). */
     private boolean skipping;
     private boolean havePrevious;
@@ -66,7 +74,7 @@ public final class FrameReader {
             len -= n;
             parse(listener);
             if (start == end) {
-                start = end = 0;
+                keepOnlyLookBack();
             }
         }
     }
@@ -88,7 +96,7 @@ public final class FrameReader {
             start++;
             parse(listener);
         }
-        start = end = 0;
+        start = end = lookBack = 0;
         skipping = false;
     }
 
@@ -114,6 +122,14 @@ public final class FrameReader {
     private void parse(FrameListener listener) {
         while (start < end) {
             int at = findMagic(start);
+            if (lookBack > 0) {
+                // First look at the bytes after an accepted frame: only now may the next magic overlap it.
+                int borrowed = at > start ? findMagic(start - lookBack) : start;
+                if (borrowed < start) {
+                    start = at = borrowed;
+                }
+                lookBack = 0;
+            }
             if (at > start) {
                 counters.getAndAdd(SKIPPED, at - start);
                 if (!skipping) {
@@ -138,6 +154,7 @@ public final class FrameReader {
                 continue;
             }
             start += r;
+            lookBack = Math.min(r - 1, Integer.BYTES);
             skipping = false;
             accept(listener);
         }
@@ -188,9 +205,21 @@ public final class FrameReader {
         counters.getAndIncrement(REJECTED + reason.ordinal());
     }
 
+    /** Makes room at the end of the buffer, keeping the look-back bytes unless only they stand in the way. */
     private void compact() {
-        System.arraycopy(buf, start, buf, 0, end - start);
-        end -= start;
-        start = 0;
+        int from = start - lookBack;
+        if (from == 0) {
+            from = start;
+            lookBack = 0;
+        }
+        System.arraycopy(buf, from, buf, 0, end - from);
+        end -= from;
+        start -= from;
+    }
+
+    /** Everything is consumed: restarts the buffer holding only the look-back bytes. */
+    private void keepOnlyLookBack() {
+        System.arraycopy(buf, start - lookBack, buf, 0, lookBack);
+        start = end = lookBack;
     }
 }

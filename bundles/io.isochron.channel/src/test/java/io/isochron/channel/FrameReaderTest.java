@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.management.ManagementFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class FrameReaderTest {
 
@@ -69,6 +71,35 @@ class FrameReaderTest {
         reader.feed(stream, 0, stream.length, got);
         assertThat(got.sequences()).containsExactly(2L);
         assertThat(reader.stats().rejectedTotal()).isEqualTo(1);
+    }
+
+    @ParameterizedTest(name = "{0} byte(s) missing")
+    @ValueSource(ints = {1, 2})
+    void aFrameCompletedByTheNextMagicIsDeliveredAndTheNextFrameToo(int missing) {
+        // The missing tail of the cut frame equals the first bytes of the next frame's magic, so the
+        // cut frame is reconstructed exactly; the next frame must not be lost to the overlap.
+        long seq = sequenceWhoseFrameEndsWithMagicPrefix(missing);
+        byte[] cut = TestFrames.encoded(3, seq);
+        cut = java.util.Arrays.copyOf(cut, cut.length - missing);
+        byte[] stream = TestFrames.concat(cut, TestFrames.encoded(3, seq + 1));
+        for (int split : new int[] {stream.length, cut.length, cut.length + 1, 1}) {
+            FrameReader reader = new FrameReader(3, null);
+            TestFrames.Collector got = new TestFrames.Collector();
+            for (int off = 0; off < stream.length; off += split) {
+                reader.feed(stream, off, Math.min(split, stream.length - off), got);
+            }
+            assertThat(got.sequences()).as("fed in pieces of %d bytes", split).containsExactly(seq, seq + 1);
+            assertThat(reader.stats().rejectedTotal()).isZero();
+        }
+    }
+
+    private static long sequenceWhoseFrameEndsWithMagicPrefix(int n) {
+        for (long seq = 0; ; seq++) {
+            byte[] f = TestFrames.encoded(3, seq);
+            if (FrameCodec.prefixOfMagic(f, f.length - n, n)) {
+                return seq;
+            }
+        }
     }
 
     @Test
