@@ -262,8 +262,9 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
     }
 
     /**
-     * Hands one message to Paho, keeping at most maxInflight unconfirmed and stored. Also while
-     * closing (the NDEATH of a clean stop), so it waits for a slot by time, not by {@code running}.
+     * Hands one message to Paho, keeping at most maxInflight unconfirmed and stored. While running it
+     * waits for a slot as long as it takes (a broken connection shows as another error); while
+     * closing (the NDEATH of a clean stop) for up to the timeout.
      */
     private void send(String topic, byte[] payload, int qos, boolean retained) throws MqttException {
         while (inflight.size() >= settings.maxInflight()) {
@@ -278,7 +279,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
             } catch (MqttException e) {
                 // Paho also counts deliveries restored from its store and releases a slot a moment
                 // after the token completes: back-pressure, not a broken connection.
-                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || System.nanoTime() > giveUp) {
+                if (e.getReasonCode() != MqttException.REASON_CODE_MAX_INFLIGHT || (!running && System.nanoTime() > giveUp)) {
                     throw e;
                 }
                 if (!inflight.isEmpty()) {

@@ -1,6 +1,7 @@
 package io.isochron.mqtt.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import io.isochron.api.IoCategory;
 import io.isochron.api.runtime.Health;
@@ -19,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.eclipse.tahu.message.model.Metric;
 import org.eclipse.tahu.message.model.MetricDataType;
 import org.junit.jupiter.api.Test;
@@ -102,11 +104,39 @@ class SparkplugTelemetryTest {
     }
 
     private static void waitFor(BooleanSupplier condition, long seconds, String what) throws InterruptedException {
+        waitFor(condition, seconds, () -> what);
+    }
+
+    private static void waitFor(BooleanSupplier condition, long seconds, Supplier<String> what) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (!condition.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("timed out waiting for " + what).isLessThan(deadline);
+            if (System.nanoTime() > deadline) {
+                fail("timed out after " + seconds + " s waiting for " + what.get());
+            }
             Thread.sleep(20);
         }
+    }
+
+    /** Waits until the host has the NDEATH of the last session and every buffered message. */
+    private static void waitForEverything(SparkplugHost host, int births, long produced) throws InterruptedException {
+        waitFor(() -> host.sessionClosed(births) && bufferedReceived(new ArrayList<>(host.received)) >= produced, 30,
+                () -> "everything at the host: " + births + " NBIRTH, the last one's NDEATH and " + produced
+                        + " buffered messages (" + host.describe() + ")");
+    }
+
+    /** Messages that went through the buffer: all but NBIRTH, NDEATH and the DBIRTHs right after an NBIRTH. */
+    private static long bufferedReceived(List<Received> all) {
+        long buffered = 0;
+        boolean inBirths = false;
+        for (Received r : all) {
+            if (r.type().equals("NBIRTH")) {
+                inBirths = true;
+            } else if (!r.type().equals("NDEATH")) {
+                inBirths &= r.type().equals("DBIRTH");
+                buffered += inBirths ? 0 : 1;
+            }
+        }
+        return buffered;
     }
 
     /**
@@ -116,13 +146,10 @@ class SparkplugTelemetryTest {
     private static void assertSessionsAndOrder(List<Received> all, long produced) {
         long seq = -1;
         long lastDecisions = -1;
-        long buffered = 0;
-        boolean inBirths = false;
         for (Received r : all) {
             if (r.type().equals("NBIRTH")) {
                 assertThat(r.payload().getSeq()).isZero();
                 seq = 0;
-                inBirths = true;
                 continue;
             }
             if (r.type().equals("NDEATH")) {
@@ -130,17 +157,12 @@ class SparkplugTelemetryTest {
             }
             assertThat(r.payload().getSeq()).as("seq of %s after %d", r.topic(), seq).isEqualTo((seq + 1) % 256);
             seq = r.payload().getSeq();
-            // The DBIRTHs right after an NBIRTH belong to the session's births, which are not buffered.
-            inBirths &= r.type().equals("DBIRTH");
-            if (!inBirths) {
-                buffered++;
-            }
             if (r.type().equals("NDATA")) {
                 assertThat(r.decisions()).as("NDATA in production order, each once").isGreaterThan(lastDecisions);
                 lastDecisions = r.decisions();
             }
         }
-        assertThat(buffered).as("buffered messages received").isEqualTo(produced);
+        assertThat(bufferedReceived(all)).as("buffered messages received").isEqualTo(produced);
     }
 
     @Test
@@ -151,7 +173,7 @@ class SparkplugTelemetryTest {
             s.analyticsRunning = false;
             waitFor(() -> !host.of("DDEATH").isEmpty(), 10, "DDEATH of the stopped VM");
             p.close();
-            waitFor(() -> host.of("NDEATH").size() == 1, 20, "NDEATH on a clean shutdown");
+            waitForEverything(host, 1, p.status().produced()); // the NDEATH of a clean shutdown included
 
             Received nbirth = host.of("NBIRTH").get(0);
             Map<String, Object> m = nbirth.metrics();
@@ -188,7 +210,7 @@ class SparkplugTelemetryTest {
             waitFor(host::connected, 10, "the host application back");
             waitFor(() -> p.status().queued() == 0, 30, "buffer drained");
             p.close();
-            waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
+            waitForEverything(host, 2, p.status().produced());
             List<Received> all = new ArrayList<>(host.received);
             assertSessionsAndOrder(all, p.status().produced());
             assertThat(host.of("NBIRTH")).hasSize(2);
@@ -215,9 +237,10 @@ class SparkplugTelemetryTest {
             waitFor(host::connected, 10, "the host application back");
             waitFor(() -> second.status().queued() == 0, 30, "buffer drained");
             second.close();
-            waitFor(() -> host.sessionClosed(2), 30, "everything at the host");
+            long produced = first.status().produced() + second.status().produced();
+            waitForEverything(host, 2, produced);
             List<Received> all = new ArrayList<>(host.received);
-            assertSessionsAndOrder(all, first.status().produced() + second.status().produced());
+            assertSessionsAndOrder(all, produced);
             List<Long> bdSeqs = host.of("NBIRTH").stream().map(r -> ((BigInteger) r.metrics().get("bdSeq")).longValue()).toList();
             assertThat(bdSeqs).as("bdSeq kept across the restart, one per CONNECT").hasSize(2);
             assertThat(bdSeqs.get(1)).isGreaterThan(bdSeqs.get(0));

@@ -87,21 +87,32 @@ public final class SparkplugHost implements AutoCloseable {
     }
 
     /**
-     * Messages arrive in the order they were sent, so once the NDEATH of a clean shutdown (same
-     * bdSeq as the last of the expected births) is here, everything before it is too.
+     * Whether the NDEATH of the last of the expected births (same bdSeq) has arrived. Not necessarily
+     * as the last message: MQTT keeps order per topic and QoS only, and Mosquitto may deliver a
+     * session's last QoS 2 data after its QoS 1 NDEATH while the host's in-flight window is full.
      */
     public boolean sessionClosed(int births) {
         if (!connected()) {
             return false;
         }
         List<Received> nbirths = of("NBIRTH");
+        if (nbirths.size() != births) {
+            return false;
+        }
+        Object bdSeq = nbirths.get(births - 1).metrics().get("bdSeq");
+        return of("NDEATH").stream().anyMatch(d -> d.metrics().get("bdSeq").equals(bdSeq));
+    }
+
+    /** For a failure message: how many messages, the births' bdSeq and the last messages. */
+    public String describe() {
+        List<Object> births = of("NBIRTH").stream().map(r -> r.metrics().get("bdSeq")).toList();
         synchronized (received) {
-            if (nbirths.size() != births || received.isEmpty()) {
-                return false;
-            }
-            Received last = received.get(received.size() - 1);
-            return last.type().equals("NDEATH")
-                    && last.metrics().get("bdSeq").equals(nbirths.get(births - 1).metrics().get("bdSeq"));
+            List<String> last = received.subList(Math.max(0, received.size() - 5), received.size()).stream()
+                    .map(r -> r.type() + " seq " + r.payload().getSeq() + (r.metrics().containsKey("bdSeq") ? " bdSeq " + r.metrics().get("bdSeq") : ""))
+                    .toList();
+            return received.size() + " messages, NBIRTH bdSeq " + births + ", NDEATH at "
+                    + java.util.stream.IntStream.range(0, received.size()).filter(i -> received.get(i).type().equals("NDEATH")).boxed().toList()
+                    + ", last " + last;
         }
     }
 
