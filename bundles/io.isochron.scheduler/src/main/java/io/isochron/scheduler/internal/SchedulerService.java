@@ -73,12 +73,18 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     // Guarded by lifecycle; read without it through the volatile fields.
     private volatile Settings configured = new Settings(InterferenceAware.NAME, 0, 1_000_000_000L);
     private volatile Placement active = new ShortestQueue();
-    private volatile Engine engine;
+    private volatile Attachment attachment = new Attachment(null, 0);
     private volatile HypervisorBridge bridge;
     private volatile JitterSource jitter;
     private volatile ConfigurationAdmin configAdmin;
-    /** Decisions made with bridges attached before the current one, so that the count never goes back. */
-    private volatile long earlierDecisions;
+
+    /**
+     * The engine deciding for the attached bridge (null when none is), with the decisions made under
+     * bridges attached before it, so that the count never goes back. One volatile value, so that a
+     * reader never pairs one bridge's engine with another's count.
+     */
+    private record Attachment(Engine engine, long earlierDecisions) {}
+
     private BundleContext context;
 
     @Activate
@@ -87,7 +93,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             this.context = context;
             apply(guard.initial(properties));
             HypervisorBridge b = bridge;
-            if (b != null && engine == null) {
+            if (b != null && attachment.engine() == null) {
                 attach(b);
             }
         }
@@ -139,7 +145,6 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             policyOption = ReferencePolicyOption.GREEDY)
     public void setBridge(HypervisorBridge b) {
         synchronized (lifecycle) {
-            detach();
             bridge = b;
             attach(b);
         }
@@ -268,14 +273,15 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
 
     @Override
     public SchedulerState snapshot() {
-        Engine e = engine;
+        Attachment a = attachment;
+        Engine e = a.engine();
         Placement p = active;
         Engine.Snapshot s = e == null ? null : e.read();
         HealthRules.Verdict health = HealthRules.evaluate(new HealthRules.Inputs(e == null ? null : e.bridgeName(),
                 ConfigGuard.problems(), e == null ? "" : ask(e.bridge(), HypervisorBridge::problem),
                 e == null ? "" : faults(e, s), configured.policy(), p.policyName(), jitterOffSpec()));
         return new SchedulerState(System.currentTimeMillis(), e == null ? "" : e.bridgeName(), p.policyName(),
-                p.overlapPercent(), configured.policy(), earlierDecisions + (s == null ? 0 : s.decisions()),
+                p.overlapPercent(), configured.policy(), a.earlierDecisions() + (s == null ? 0 : s.decisions()),
                 s == null ? 0 : s.latencyP99Micros(), health.health(), health.reason(),
                 s == null ? List.of() : s.pcpus(), s == null ? List.of() : s.vcpus(),
                 s == null ? List.of() : s.components());
@@ -342,7 +348,7 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
             Settings before = configured;
             configured = next;
             if (next.windowNanos() != before.windowNanos()) {
-                Engine e = engine;
+                Engine e = attachment.engine();
                 if (e != null) {
                     e.setWindow(next.windowNanos());
                 }
@@ -384,36 +390,46 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
 
     private void install(Placement p) {
         active = p;
-        Engine e = engine;
+        Engine e = attachment.engine();
         if (e != null) {
             e.setPlacement(p);
         }
     }
 
+    /**
+     * Hands scheduling to bridge {@code b}, detaching the one attached before. Readers see the old
+     * engine until the new one is attached, never none: a bridge replaced by a new one (the KVM bridge
+     * does that whenever a guest comes or goes) is not a moment without a bridge.
+     */
     private void attach(HypervisorBridge b) {
+        long earlier = retire(attachment);
         Engine e = new Engine(b, active, configured.windowNanos());
-        engine = e;
         try {
             b.attach(e);
+            attachment = new Attachment(e, earlier);
             LOG.log(Level.INFO, "attached to hypervisor bridge ''{0}'' with {1} pCPUs, policy {2}", b.name(),
                     b.pcpuCount(), active.policyName());
         } catch (RuntimeException ex) {
-            engine = null;
+            attachment = new Attachment(null, earlier);
             LOG.log(Level.ERROR, "hypervisor bridge '" + b.name() + "' failed to attach: " + ex, ex);
         }
     }
 
     private void detach() {
-        Engine e = engine;
-        if (e != null) {
-            engine = null;
-            try {
-                e.bridge().detach(e);
-            } catch (RuntimeException ex) {
-                LOG.log(Level.WARNING, "hypervisor bridge '" + e.bridgeName() + "' failed to detach: " + ex);
-            } finally {
-                earlierDecisions += e.read().decisions();
-            }
+        attachment = new Attachment(null, retire(attachment));
+    }
+
+    /** Detaches the attachment's engine from its bridge; @return all decisions made up to now. */
+    private static long retire(Attachment a) {
+        Engine e = a.engine();
+        if (e == null) {
+            return a.earlierDecisions();
         }
+        try {
+            e.bridge().detach(e);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "hypervisor bridge '" + e.bridgeName() + "' failed to detach: " + ex);
+        }
+        return a.earlierDecisions() + e.read().decisions();
     }
 }

@@ -254,4 +254,33 @@ class SchedulerServiceTest {
         assertThat(s.healthReason()).contains("no hypervisor bridge");
         assertThat(s.pcpus()).isEmpty();
     }
+
+    @Test
+    void aReplacedBridgeIsNeverAMomentWithoutOne() {
+        gpuJobs();
+        List<SchedulerState> seenWhileAttaching = new ArrayList<>();
+        ScriptedBridge next = new ScriptedBridge(2) {
+            @Override
+            public void attach(SchedulerSink s) {
+                seenWhileAttaching.add(service.snapshot());
+                super.attach(s);
+            }
+        };
+        // What DS does when the KVM bridge registers a new bridge for a new guest set, then drops the old one.
+        service.setBridge(next);
+        service.unsetBridge(bridge);
+        assertThat(bridge.sink).as("the old bridge is detached").isNull();
+        assertThat(seenWhileAttaching).singleElement().satisfies(s -> {
+            assertThat(s.health()).isEqualTo(Health.NORMAL);
+            assertThat(s.decisionCount()).isEqualTo(2);
+        });
+        SchedulerState after = service.snapshot();
+        assertThat(after.health()).isEqualTo(Health.NORMAL);
+        assertThat(after.decisionCount()).as("decisions made under the old bridge still count").isEqualTo(2);
+        int v = next.sink.registerVcpu("plc", 0);
+        next.sink.ready(v, new RunQueueSummary().addHintedTask(1_000_000, IoCategory.BUS, 50), 0, 0, 0, 0);
+        next.sink.dispatch(0);
+        assertThat(next.decisions).containsExactly("start 0@0");
+        assertThat(service.snapshot().decisionCount()).isEqualTo(3);
+    }
 }

@@ -54,23 +54,29 @@ public class SimulatedHypervisor {
         guard.close();
     }
 
+    /** Registers the new bridge before the old one goes: the scheduler moves straight from one to the other. */
     private void register(SimulatedBridge bridge) {
-        unregister();
+        ServiceRegistration<HypervisorBridge> previous = registration;
         Dictionary<String, Object> props = new Hashtable<>();
         props.put(HypervisorBridge.NAME_PROPERTY, bridge.name());
         props.put("isochron.scenario", bridge.scenario().name());
         props.put("isochron.sim.timeScale", bridge.timeScale());
         registration = context.registerService(HypervisorBridge.class, bridge, props);
+        unregister(previous);
     }
 
     private void unregister() {
-        if (registration != null) {
+        unregister(registration);
+        registration = null;
+    }
+
+    private static void unregister(ServiceRegistration<HypervisorBridge> r) {
+        if (r != null) {
             try {
-                registration.unregister();
+                r.unregister();
             } catch (IllegalStateException alreadyGone) {
                 // the framework is stopping
             }
-            registration = null;
         }
     }
 

@@ -115,31 +115,38 @@ public class KvmHypervisor {
     /**
      * A new bridge for the guests found now; called on the watcher's thread on every change. Guests in
      * name order, so that vCPU ids (and the placements that depend on them) do not depend on the order
-     * in which a directory listing happened to name their sockets.
+     * in which a directory listing happened to name their sockets. The new bridge is registered before
+     * the old one goes, so that the scheduler moves straight from one to the other: a guest coming or
+     * going is never a moment without a bridge (health FAILURE, a missed watchdog pet).
      */
     private void register(KvmSettings s, List<Vm> found) {
         List<Vm> guests = found.stream().sorted(java.util.Comparator.comparing((Vm vm) -> vm.name)).toList();
         synchronized (registrationLock) {
-            unregister();
+            ServiceRegistration<HypervisorBridge> previous = registration;
             KvmBridge b = new KvmBridge(guests, s.hostCpus(), s.tickNanos(), s.applyAffinity(), kernel, proc);
             Dictionary<String, Object> props = new Hashtable<>();
             props.put(HypervisorBridge.NAME_PROPERTY, b.name());
             props.put("isochron.kvm.guests", guests.stream().map(vm -> vm.name).toArray(String[]::new));
-            bridge = b;
             registration = context.registerService(HypervisorBridge.class, b, props);
+            bridge = b;
+            unregister(previous);
         }
     }
 
     private void unregister() {
         synchronized (registrationLock) {
-            if (registration != null) {
-                try {
-                    registration.unregister();
-                } catch (IllegalStateException alreadyGone) {
-                    // the framework is stopping
-                }
-                registration = null;
-                bridge = null;
+            unregister(registration);
+            registration = null;
+            bridge = null;
+        }
+    }
+
+    private static void unregister(ServiceRegistration<HypervisorBridge> r) {
+        if (r != null) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the framework is stopping
             }
         }
     }
