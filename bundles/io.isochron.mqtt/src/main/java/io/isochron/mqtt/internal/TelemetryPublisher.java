@@ -310,7 +310,7 @@ public final class TelemetryPublisher implements AutoCloseable {
         }
     }
 
-    /** Stops sampling and sending; what is not sent stays buffered for the next start. */
+    /** Stops sampling, then sending (see {@link StoreAndForwardPublisher#close}). */
     @Override
     public void close() throws IOException, InterruptedException {
         // No interrupt: an interrupted FileChannel write closes the buffer's channel.

@@ -258,7 +258,27 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
                 sleep(settings.maxBackoffMillis());
             }
         }
+        sendBufferedBeforeStop();
         closeSession();
+    }
+
+    /**
+     * A clean stop with the broker reachable sends what is still buffered first, for up to the
+     * timeout: a planned stop (an update, a reboot) does not strand the last data until the next
+     * start. What is left, or everything when the broker is gone, stays buffered.
+     */
+    private void sendBufferedBeforeStop() {
+        long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(settings.timeoutSeconds());
+        try {
+            DurableQueue.Message m;
+            while (connected && System.nanoTime() < giveUp && (m = queue.peek()) != null) {
+                send(m.topic(), session.prepare(m), m.qos(), false);
+                queue.acknowledge(m.sequence());
+            }
+        } catch (MqttException | IOException | RuntimeException e) {
+            LOG.log(Level.WARNING, "stopping with " + queue.size() + " MQTT messages still buffered for the next start ("
+                    + e.getMessage() + ")");
+        }
     }
 
     /**
@@ -433,7 +453,10 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         }
     }
 
-    /** Stops the sender; what is not sent yet stays in the buffer for the next start. */
+    /**
+     * Stops the sender: with the broker reachable it sends what is buffered first (for up to the
+     * timeout); what is not sent stays in the buffer for the next start.
+     */
     @Override
     public void close() throws InterruptedException {
         running = false;

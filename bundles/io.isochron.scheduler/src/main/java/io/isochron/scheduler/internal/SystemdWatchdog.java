@@ -59,14 +59,19 @@ public class SystemdWatchdog {
         if (env.get("NOTIFY_SOCKET") == null) {
             return;
         }
-        long intervalMicros = watchdogMicros();
-        petEveryNanos = intervalMicros > 0 ? intervalMicros * 1000 / 2 : 0;
+        configure();
         timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "isochron-watchdog");
             t.setDaemon(true);
             return t;
         });
         timer.scheduleWithFixedDelay(() -> tick(System.nanoTime()), 0, TICK_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Reads the watchdog interval systemd gave; {@link #tick} does the rest (tests call it by hand). */
+    void configure() {
+        long intervalMicros = watchdogMicros();
+        petEveryNanos = intervalMicros > 0 ? intervalMicros * 1000 / 2 : 0;
         if (petEveryNanos > 0) {
             LOG.log(Level.INFO, "systemd watchdog: petting every {0} ms while the scheduler is healthy",
                     petEveryNanos / 1_000_000);
@@ -96,7 +101,15 @@ public class SystemdWatchdog {
     @Deactivate
     void deactivate() {
         if (timer != null) {
+            // A tick under way finishes first: none runs (and none sends) after this returns.
             timer.shutdownNow();
+            try {
+                if (!timer.awaitTermination(5, TimeUnit.SECONDS)) {
+                    LOG.log(Level.WARNING, "systemd watchdog tick still running after 5 s; stopping anyway");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             timer = null;
         }
         if (env.get("NOTIFY_SOCKET") != null) {
