@@ -4,12 +4,15 @@ import io.isochron.api.IoCategory;
 import java.util.BitSet;
 
 /**
- * Turns the scheduling unit's decisions into thread affinities, which is all a host can enforce: a
- * running vCPU is pinned to its pCPU; a queued vCPU of category K is pinned to the pCPUs where K is
- * running right now, so the kernel time-shares it with them instead of running it alongside (the
- * policy held it back because it conflicts); with no K running, it goes to the pCPU whose queue holds
- * it. When a policy lets K start on a second pCPU (overlap), K's queued vCPUs may use both. CPU-only
- * (NONE) vCPUs never conflict and follow their queue. Idle vCPUs keep whatever affinity they have.
+ * Turns the scheduling unit's decisions into thread affinities, which is all a host can enforce (a
+ * vCPU thread the policy holds back still runs wherever the kernel lets it). A running vCPU is pinned
+ * to its pCPU. The other vCPUs of a category K are confined to K's cores: the pCPUs where K runs
+ * right now or, with none of K running, the queue of the first queued K vCPU — so that the kernel
+ * time-shares them instead of running them side by side: queued ones (the policy held them back
+ * because they conflict) and idle ones (a halted guest that wakes up runs before its next summary
+ * reaches the scheduler). When a policy lets K run on a second pCPU (overlap), K's other vCPUs may use
+ * both. CPU-only (NONE) vCPUs never conflict and follow their queue; idle ones of a category with
+ * nothing queued or running, and idle NONE ones, keep whatever affinity they have.
  *
  * <p>Allocation-free after construction.
  */
@@ -47,6 +50,13 @@ final class AffinityPlanner {
                 categoryCpus[category[v].ordinal()].set(hostCpu[runningOn[v]]);
             }
         }
+        // With none of K running, K's vCPUs gather on one queue's core rather than each on its own.
+        for (int v = 0; v < vcpus; v++) {
+            if (!reserved[v] && runningOn[v] < 0 && queuedOn[v] >= 0 && category[v].isComponent()
+                    && categoryCpus[category[v].ordinal()].isEmpty()) {
+                categoryCpus[category[v].ordinal()].set(hostCpu[queuedOn[v]]);
+            }
+        }
         for (int v = 0; v < vcpus; v++) {
             BitSet target = out[v];
             target.clear();
@@ -55,12 +65,10 @@ final class AffinityPlanner {
             }
             if (runningOn[v] >= 0) {
                 target.set(hostCpu[runningOn[v]]);
+            } else if (category[v].isComponent()) {
+                target.or(categoryCpus[category[v].ordinal()]); // empty for an idle vCPU of an absent K
             } else if (queuedOn[v] >= 0) {
-                if (category[v].isComponent() && !categoryCpus[category[v].ordinal()].isEmpty()) {
-                    target.or(categoryCpus[category[v].ordinal()]);
-                } else {
-                    target.set(hostCpu[queuedOn[v]]);
-                }
+                target.set(hostCpu[queuedOn[v]]);
             }
         }
     }

@@ -53,11 +53,26 @@ class AffinityPlannerTest {
     }
 
     @Test
+    void withNothingOfItsCategoryRunningItsQueuedVcpusGatherOnTheFirstOnesQueue() {
+        // Both held back on different queues: pinned apart, the kernel would run them side by side.
+        BitSet[] out = plan(new IoCategory[] {RAM, STORAGE, STORAGE}, new int[] {0, -1, -1}, new int[] {-1, 1, 0});
+        assertThat(out[1]).isEqualTo(cpus(3));
+        assertThat(out[2]).as("with the first queued STORAGE vCPU").isEqualTo(cpus(3));
+    }
+
+    @Test
+    void anIdleVcpuWaitsWhereItsCategoryRuns() {
+        // A halted guest that wakes up runs before its next summary arrives: not beside its category.
+        BitSet[] out = plan(new IoCategory[] {STORAGE, RAM, STORAGE}, new int[] {0, 1, -1}, new int[] {-1, -1, -1});
+        assertThat(out[2]).isEqualTo(cpus(2));
+    }
+
+    @Test
     void cpuOnlyVcpusNeverConflictAndIdleOnesAreLeftAlone() {
         BitSet[] out = plan(new IoCategory[] {NONE, NONE, STORAGE}, new int[] {0, -1, -1}, new int[] {-1, 0, -1});
         assertThat(out[0]).isEqualTo(cpus(2));
         assertThat(out[1]).as("NONE follows its queue even though NONE runs elsewhere").isEqualTo(cpus(2));
-        assertThat(out[2]).as("idle: empty means unchanged").isEqualTo(new BitSet());
+        assertThat(out[2]).as("idle, nothing of STORAGE anywhere: empty means unchanged").isEqualTo(new BitSet());
     }
 
     @Test
