@@ -7,21 +7,28 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
 import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.IdentityProvider;
+import org.eclipse.milo.opcua.sdk.client.identity.X509IdentityProvider;
 import org.eclipse.milo.opcua.stack.core.NodeIds;
 import org.eclipse.milo.opcua.stack.core.UaException;
 import org.eclipse.milo.opcua.stack.core.security.SecurityPolicy;
 import org.eclipse.milo.opcua.stack.core.types.builtin.LocalizedText;
 import org.eclipse.milo.opcua.stack.core.types.builtin.NodeId;
+import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseDirection;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.BrowseResultMask;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.MessageSecurityMode;
 import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
 import org.eclipse.milo.opcua.stack.core.types.structured.BrowseDescription;
+import org.eclipse.milo.opcua.stack.core.types.structured.CallMethodRequest;
+import org.eclipse.milo.opcua.stack.core.types.structured.CallMethodResult;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReferenceDescription;
+import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateGenerator;
 
@@ -57,13 +64,52 @@ final class OpcUaProbe implements AutoCloseable {
         return "\"io.isochron.opcua\": { \"port\": " + port + ", \"pkiDir\": \"" + pki + "\" }";
     }
 
+    /** Anonymous (read-only) session. */
     OpcUaClient connect() throws UaException {
+        return connect(new AnonymousProvider());
+    }
+
+    /**
+     * Session as an operator, identified by this client's certificate, which {@link #provision}
+     * put into the appliance's {@code users/} too.
+     */
+    OpcUaClient connectAsOperator() throws UaException {
+        return connect(new X509IdentityProvider(certificate, keyPair.getPrivate()));
+    }
+
+    /**
+     * Trusts this client, as application and as operator, in an appliance PKI directory that is
+     * not the probe's own (e.g. on a firmware state volume).
+     */
+    void provision(Path appliancePki) throws Exception {
+        Files.write(Files.createDirectories(appliancePki.resolve("trusted/certs")).resolve("hil-client.der"),
+                certificate.getEncoded());
+        Files.write(Files.createDirectories(appliancePki.resolve("users")).resolve("hil-client.der"),
+                certificate.getEncoded());
+    }
+
+    /** Calls Scheduler/SwitchPolicy; @return the previous policy. */
+    String switchPolicy(String policy, double overlapPercent) throws UaException {
+        var request = new CallMethodRequest(node("Isochron/Scheduler"), node("Isochron/Scheduler/SwitchPolicy"),
+                new Variant[] {new Variant(policy), new Variant(overlapPercent)});
+        CallMethodResult result = client.call(List.of(request)).getResults()[0];
+        if (!result.getStatusCode().isGood()) {
+            throw new AssertionError("SwitchPolicy(" + policy + ", " + overlapPercent + "): " + result.getStatusCode());
+        }
+        return (String) result.getOutputArguments()[0].value();
+    }
+
+    private OpcUaClient connect(IdentityProvider identity) throws UaException {
+        close();
+        // Behind a port forward the server names its own port in its endpoints: use ours.
         client = OpcUaClient.create("opc.tcp://localhost:" + port + "/isochron",
                 endpoints -> endpoints.stream()
                         .filter(e -> e.getSecurityPolicyUri().equals(SecurityPolicy.Basic256Sha256.getUri())
                                 && e.getSecurityMode() == MessageSecurityMode.SignAndEncrypt)
-                        .findFirst(),
-                transport -> {},
+                        .findFirst()
+                        .map(e -> EndpointUtil.updateUrl(e, "localhost", port)),
+                // generous: a firmware under emulation takes seconds to open a secure channel
+                transport -> transport.setConnectTimeout(uint(30_000)).setAcknowledgeTimeout(uint(30_000)),
                 config -> config.setApplicationName(LocalizedText.english("isochron hil client"))
                         .setApplicationUri(applicationUri)
                         .setKeyPair(keyPair)
@@ -71,8 +117,8 @@ final class OpcUaProbe implements AutoCloseable {
                         .setCertificateChain(new X509Certificate[] {certificate})
                         // the appliance's certificate is self-signed and new on every run
                         .setCertificateValidator((chain, uri, hostnames) -> {})
-                        .setIdentityProvider(new AnonymousProvider())
-                        .setRequestTimeout(uint(10_000)));
+                        .setIdentityProvider(identity)
+                        .setRequestTimeout(uint(60_000)));
         return client.connect();
     }
 

@@ -1,0 +1,125 @@
+package io.isochron.hil;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The firmware booted under QEMU by {@code image/firmware/boot.sh}, as an outside system sees it:
+ * its console, a forwarded OPC UA port, a power button and a plug.
+ */
+final class Firmware implements AutoCloseable {
+    /** build.sh's OUTDIR; set by the firmware profile (mvn -Pfirmware), absent otherwise. */
+    static final String DIRECTORY = System.getProperty("isochron.firmware");
+    private static final Path BOOT = Path.of(System.getProperty("isochron.image", "../image/target/isochron"))
+            .resolve("../../firmware/boot.sh").normalize();
+
+    final Path console;
+    private final Path qmp;
+    private final Process process;
+
+    private Firmware(Path console, Path qmp, Process process) {
+        this.console = console;
+        this.qmp = qmp;
+        this.process = process;
+    }
+
+    /**
+     * Boots with the state volume {@code state} ("none" for none) and OPC UA forwarded to {@code opcUaPort}.
+     *
+     * @param append extra kernel command line, may be empty
+     */
+    static Firmware boot(Path dir, String name, String state, int opcUaPort, String append) throws IOException {
+        Path console = dir.resolve(name + "-console.log");
+        Path qmp = dir.resolve(name + ".qmp");
+        List<String> command = new ArrayList<>(List.of(BOOT.toString(), "--firmware", DIRECTORY, "--state", state,
+                "--opcua-port", String.valueOf(opcUaPort), "--console", "file:" + console, "--qmp", qmp.toString()));
+        if (!append.isEmpty()) {
+            command.addAll(List.of("--append", append));
+        }
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(dir.resolve(name + "-boot.log").toFile()).start();
+        return new Firmware(console, qmp, p);
+    }
+
+    /**
+     * A state volume as an integrator provisions one: an ext4 image labelled isochron-state made
+     * from the files under {@code seed}.
+     */
+    static Path stateVolume(Path seed, Path image) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("sh", "-c", "truncate -s 256M \"$1\" && mkfs.ext4 -q -L isochron-state -d \"$2\" \"$1\"",
+                "sh", image.toString(), seed.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("mkfs.ext4: %s", out).isZero();
+        return image;
+    }
+
+    String console() {
+        try {
+            return Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for the condition, failing with the console's tail. */
+    void await(BooleanSupplier condition, long seconds, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline || !process.isAlive()) {
+                String c = console();
+                throw new AssertionError("firmware: " + (process.isAlive() ? "timed out after " + seconds + " s" : "QEMU ended")
+                        + " waiting for " + what + "; console (last 6000 characters):\n"
+                        + c.substring(Math.max(0, c.length() - 6000)));
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** Until the supervisor says the appliance is up (READY=1), counting from the boot. */
+    void awaitReady(int times, long seconds) throws InterruptedException {
+        await(() -> console().split("is ready after", -1).length > times, seconds, "the appliance ready (" + times + ")");
+    }
+
+    /** ACPI power button: the firmware shuts down cleanly and QEMU ends. */
+    void pressPowerButton(long seconds) throws InterruptedException {
+        process.destroy(); // boot.sh turns SIGTERM into QMP system_powerdown
+        assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("powered off within %d s; console:%n%s", seconds,
+                console()).isTrue();
+    }
+
+    /** Power cut: QEMU quits at once, nothing in the guest's memory reaches its disk. */
+    void pullPlug() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(qmp));
+                    Reader in = Channels.newReader(ch, StandardCharsets.UTF_8);
+                    Writer out = Channels.newWriter(ch, StandardCharsets.UTF_8)) {
+                out.write("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n");
+                out.flush();
+                in.read(new char[256]);
+            } catch (IOException alreadyGone) {
+                // QEMU ended while we spoke to it
+            }
+            process.destroyForcibly();
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @Override
+    public void close() throws IOException, InterruptedException {
+        pullPlug();
+    }
+}

@@ -1,0 +1,166 @@
+package io.isochron.hil;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.isochron.mqtt.transport.Mosquitto;
+import io.isochron.mqtt.transport.SparkplugHost;
+import io.isochron.mqtt.transport.SparkplugHost.Received;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The firmware's HIL stage (mvn -Pfirmware): the image built by image/firmware/build.sh boots under
+ * QEMU (TCG here) and is used from outside the way a SCADA system uses a box — OPC UA over
+ * SignAndEncrypt through a forwarded port, Sparkplug B to a Mosquitto on this machine — then
+ * loses power while its broker is away, and boots again.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FirmwareTest {
+    private static final String GROUP = "fw";
+    private static final String NODE = "box-1";
+    /** Under TCG on two loaded cores the JVM takes a minute or two to come up; allow for much worse. */
+    private static final long READY_SECONDS = 600;
+
+    private Path dir;
+    private Mosquitto broker;
+    private SparkplugHost host;
+    private OpcUaProbe opcUa;
+    private Path state;
+    private Firmware firmware;
+
+    @BeforeAll
+    void boot(@TempDir Path tempDir) throws Exception {
+        assumeTrue(Firmware.DIRECTORY != null, "no firmware built (mvn -Pfirmware builds it and runs this stage)");
+        dir = tempDir;
+        broker = new Mosquitto(Files.createDirectories(dir.resolve("broker")));
+        broker.start();
+        host = new SparkplugHost(broker.uri(), GROUP);
+        opcUa = new OpcUaProbe(dir);
+        // The box's state volume as an integrator provisions it: its site configuration (QEMU's user
+        // network shows this machine as 10.0.2.2) and the SCADA client trusted as an operator.
+        Path seed = Files.createDirectories(dir.resolve("seed/config"));
+        Files.writeString(seed.resolve("site.json"), """
+                {
+                  ":configurator:resource-version": 1, ":configurator:symbolic-name": "site", ":configurator:version": "1",
+                  "io.isochron.mqtt": { "brokerUri": "tcp://10.0.2.2:%d", "groupId": "%s", "edgeNodeId": "%s",
+                                        "bufferSync": true }
+                }
+                """.formatted(port(broker), GROUP, NODE));
+        opcUa.provision(dir.resolve("seed/appliance/opcua/pki"));
+        state = Firmware.stateVolume(dir.resolve("seed"), dir.resolve("state.img"));
+        firmware = Firmware.boot(dir, "boot1", state.toString(), opcUa.port, "isochron.cyclictest=30");
+        firmware.awaitReady(1, READY_SECONDS);
+    }
+
+    private static int port(Mosquitto broker) {
+        return Integer.parseInt(broker.uri().substring(broker.uri().lastIndexOf(':') + 1));
+    }
+
+    @AfterAll
+    void shutDown() throws Exception {
+        for (AutoCloseable c : new AutoCloseable[] {opcUa, firmware, host, broker}) {
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(1)
+    void bootsItsPreemptRtKernelAndMountsTheStateVolume() {
+        String console = firmware.console();
+        assertThat(console).containsPattern("isochron-firmware: isochron-firmware \\S+, kernel \\S+-rt-amd64 .*PREEMPT_RT")
+                .contains("state volume /dev/vda mounted on /var/lib/isochron")
+                .contains("started /opt/isochron/bin/isochron");
+        System.out.println(console.lines().filter(l -> l.contains("PREEMPT_RT") || l.contains("is ready after"))
+                .reduce("", (a, b) -> a + b + "\n"));
+    }
+
+    @Test
+    @Order(2)
+    void scadaReadsTheSchedulerOverSignAndEncryptAndAnOperatorSwitchesThePolicy() throws Exception {
+        opcUa.connect();
+        assertThat(opcUa.value("Isochron/Scheduler/ActivePolicy")).isEqualTo("interference-aware");
+        assertThat(opcUa.children("Isochron/VirtualMachines")).as("the simulated plant's VMs").isNotEmpty();
+        assertThat(opcUa.value("Isochron/Health")).isEqualTo(0); // NORMAL
+        opcUa.connectAsOperator();
+        assertThat(opcUa.switchPolicy("shortest-queue", 0)).isEqualTo("interference-aware");
+        firmware.await(() -> "shortest-queue".equals(opcUa.value("Isochron/Scheduler/ActivePolicy")), 30,
+                "the switch in OPC UA");
+    }
+
+    @Test
+    @Order(3)
+    void sparkplugArrivesAtTheBrokerOnThisMachine() throws Exception {
+        firmware.await(() -> !host.of("NBIRTH").isEmpty() && !host.of("DBIRTH").isEmpty() && host.of("NDATA").size() >= 3,
+                120, "NBIRTH, DBIRTH and NDATA at the host's broker");
+        Received nbirth = host.of("NBIRTH").get(0);
+        assertThat(nbirth.topic()).isEqualTo("spBv1.0/" + GROUP + "/NBIRTH/" + NODE);
+        assertThat(nbirth.metrics()).containsKeys("Scheduler/ActivePolicy", "Health", "bdSeq");
+        firmware.await(() -> host.of("NDATA").stream()
+                .anyMatch(r -> "shortest-queue".equals(r.metrics().get("Scheduler/ActivePolicy"))), 60,
+                "the policy switch in Sparkplug NDATA");
+    }
+
+    @Test
+    @Order(4)
+    void theJitterMonitorAndCyclictestMeasureTheRtKernelSideBySide() throws Exception {
+        Pattern cyclictest = Pattern.compile("cyclictest P:(\\d+) I:(\\d+) C: *(\\d+) Min: *(\\d+) Act: *(\\d+) Avg: *(\\d+) Max: *(\\d+)");
+        firmware.await(() -> cyclictest.matcher(firmware.console()).find(), 180, "cyclictest's summary");
+        Matcher m = cyclictest.matcher(firmware.console());
+        assertThat(m.find()).isTrue();
+        assertThat(Long.parseLong(m.group(3))).as("cyclictest cycles").isPositive();
+        firmware.await(() -> opcUa.value("Isochron/Jitter/Host/Samples") instanceof Number n && n.longValue() > 0, 60,
+                "the jitter monitor's first window");
+        Number p99 = (Number) opcUa.value("Isochron/Jitter/Host/P99");
+        Number max = (Number) opcUa.value("Isochron/Jitter/Host/Max");
+        assertThat(p99.doubleValue()).isPositive();
+        System.out.printf("firmware under TCG: jitter monitor p99 %.0f µs, max %.0f µs; cyclictest avg %s µs, max %s µs over %s cycles%n",
+                p99.doubleValue(), max.doubleValue(), m.group(6), m.group(7), m.group(3));
+    }
+
+    @Test
+    @Order(5)
+    void aPowerCutWhileBufferingLosesNothingBuffered() throws Exception {
+        broker.stop();
+        firmware.await(() -> opcUa.value("Isochron/Telemetry/Buffered") instanceof Number n && n.longValue() >= 20, 120,
+                "telemetry buffered while the broker is away");
+        long buffered = ((Number) opcUa.value("Isochron/Telemetry/Buffered")).longValue();
+        opcUa.close();
+        firmware.pullPlug();
+        host.close();
+        broker.start();
+        host = new SparkplugHost(broker.uri(), GROUP);
+        firmware = Firmware.boot(dir, "boot2", state.toString(), opcUa.port, "");
+        firmware.awaitReady(1, READY_SECONDS);
+        // Everything buffered before the cut arrives after the new births, marked historical.
+        firmware.await(() -> historical(List.copyOf(host.received)) >= buffered, 180,
+                buffered + " buffered messages at the host after the power cut (" + host.describe() + ")");
+        opcUa.connect();
+        firmware.await(() -> ((Number) opcUa.value("Isochron/Telemetry/Buffered")).longValue() == 0, 120,
+                "the buffer drained");
+        assertThat(((Number) opcUa.value("Isochron/Telemetry/Dropped")).longValue()).isZero();
+        assertThat(((Number) opcUa.value("Isochron/Telemetry/Corrupt")).longValue()).isZero();
+        System.out.printf("power cut with %d messages buffered: %d historical messages arrived after the reboot%n",
+                buffered, historical(List.copyOf(host.received)));
+    }
+
+    /** Messages whose every metric is marked historical: data produced before the current session. */
+    private static long historical(List<Received> all) {
+        return all.stream().filter(r -> !r.payload().getMetrics().isEmpty()
+                && r.payload().getMetrics().stream().allMatch(x -> Boolean.TRUE.equals(x.isHistorical()))).count();
+    }
+}
