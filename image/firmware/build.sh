@@ -56,7 +56,12 @@ if [[ -z $jdk ]]; then
 fi
 [[ -x $jdk/bin/jlink && -d $jdk/jmods ]] || die "$jdk is not a JDK with jmods (jlink needs them); set JAVA_HOME"
 
-deb_init "${ISOCHRON_DEB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/isochron}"
+cache=${ISOCHRON_DEB_CACHE:-${XDG_CACHE_HOME:-${HOME:-/nonexistent}/.cache}/isochron}
+if ! mkdir -p "$cache" 2>/dev/null; then
+  echo "build.sh: cannot create the package cache $cache; using $here/../target/deb-cache (set ISOCHRON_DEB_CACHE)" >&2
+  cache=$here/../target/deb-cache
+fi
+deb_init "$cache"
 exec 9>"$deb_cache/.lock" # one build at a time per cache
 flock 9
 
