@@ -88,7 +88,7 @@ cpu=()
 [[ $accel == kvm ]] && cpu=(-cpu host)
 qemu=(qemu-system-x86_64 -accel "$accel" -M q35 "${cpu[@]}" -smp "$smp" -m "$mem" -nodefaults -display none
   -kernel "$fw/vmlinux" -initrd "$fw/rootfs.cpio.zst" -append "$append" -serial "file:$log"
-  -qmp "unix:$qmp,server=on,wait=off" "${disk[@]}"
+  -qmp "unix:$qmp,server=on,wait=off" -pidfile "$qmp.pid" "${disk[@]}"
   -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:4840" -device virtio-net-pci,netdev=n0
   -device i6300esb -action watchdog=reset
   -object rng-random,filename=/dev/urandom,id=rng0 -device virtio-rng-pci,rng=rng0)
@@ -117,7 +117,7 @@ power_button() {
   fi
 }
 trap power_button TERM INT
-trap '[[ -n $tailer ]] && kill $tailer 2>/dev/null; [[ $console == stdio ]] && rm -f "$log"; rm -f "$qmp"' EXIT
+trap '[[ -n $tailer ]] && kill $tailer 2>/dev/null; [[ $console == stdio ]] && rm -f "$log"; rm -f "$qmp" "$qmp.pid"' EXIT
 
 for ((try = 1; ; try++)); do
   : >"$log"

@@ -2,8 +2,8 @@ package io.isochron.hil;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.net.UnixDomainSocketAddress;
@@ -28,11 +28,13 @@ final class Firmware implements AutoCloseable {
             .resolve("../../firmware/boot.sh").normalize();
 
     final Path console;
+    private final Path bootLog;
     private final Path qmp;
     private final Process process;
 
-    private Firmware(Path console, Path qmp, Process process) {
+    private Firmware(Path console, Path bootLog, Path qmp, Process process) {
         this.console = console;
+        this.bootLog = bootLog;
         this.qmp = qmp;
         this.process = process;
     }
@@ -50,9 +52,9 @@ final class Firmware implements AutoCloseable {
         if (!append.isEmpty()) {
             command.addAll(List.of("--append", append));
         }
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve(name + "-boot.log").toFile()).start();
-        return new Firmware(console, qmp, p);
+        Path bootLog = dir.resolve(name + "-boot.log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(bootLog.toFile()).start();
+        return new Firmware(console, bootLog, qmp, p);
     }
 
     /**
@@ -68,8 +70,12 @@ final class Firmware implements AutoCloseable {
     }
 
     String console() {
+        return read(console);
+    }
+
+    private static String read(Path file) {
         try {
-            return Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8) : "";
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -82,7 +88,7 @@ final class Firmware implements AutoCloseable {
             if (System.nanoTime() > deadline || !process.isAlive()) {
                 String c = console();
                 throw new AssertionError("firmware: " + (process.isAlive() ? "timed out after " + seconds + " s" : "QEMU ended")
-                        + " waiting for " + what + "; console (last 6000 characters):\n"
+                        + " waiting for " + what + "; boot.sh said:\n" + read(bootLog) + "console (last 6000 characters):\n"
                         + c.substring(Math.max(0, c.length() - 6000)));
             }
             Thread.sleep(250);
@@ -103,15 +109,27 @@ final class Firmware implements AutoCloseable {
 
     /** Power cut: QEMU quits at once, nothing in the guest's memory reaches its disk. */
     void pullPlug() throws IOException, InterruptedException {
-        if (process.isAlive()) {
-            try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(qmp));
-                    Reader in = Channels.newReader(ch, StandardCharsets.UTF_8);
-                    Writer out = Channels.newWriter(ch, StandardCharsets.UTF_8)) {
-                out.write("{\"execute\":\"qmp_capabilities\"}\n{\"execute\":\"quit\"}\n");
-                out.flush();
-                in.read(new char[256]);
-            } catch (IOException alreadyGone) {
-                // QEMU ended while we spoke to it
+        if (!process.isAlive()) {
+            return;
+        }
+        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(qmp));
+                BufferedReader in = new BufferedReader(Channels.newReader(ch, StandardCharsets.UTF_8));
+                Writer out = Channels.newWriter(ch, StandardCharsets.UTF_8)) {
+            in.readLine(); // greeting
+            out.write("{\"execute\":\"qmp_capabilities\"}\n");
+            out.flush();
+            in.readLine();
+            out.write("{\"execute\":\"quit\"}\n");
+            out.flush();
+            in.readLine(); // its answer, or the end when QEMU is gone
+        } catch (IOException alreadyGone) {
+            // QEMU ended while we spoke to it
+        }
+        // boot.sh ends when QEMU has; QEMU must be gone before its disk is used again (image lock).
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            Path pidFile = Path.of(qmp + ".pid");
+            if (Files.exists(pidFile)) {
+                ProcessHandle.of(Long.parseLong(Files.readString(pidFile).strip())).ifPresent(ProcessHandle::destroyForcibly);
             }
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
