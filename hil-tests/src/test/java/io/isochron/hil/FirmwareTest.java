@@ -158,6 +158,38 @@ class FirmwareTest {
                 buffered, historical(List.copyOf(host.received)));
     }
 
+    /**
+     * A box whose state volume is missing, or whose file system is beyond repair, still comes up
+     * reachable, on a RAM state directory with the firmware's defaults, and says why on its console.
+     */
+    @Test
+    @Order(6)
+    void aMissingOrBrokenStateVolumeStillBootsToAReachableApplianceThatSaysWhy() throws Exception {
+        opcUa.close();
+        firmware.pullPlug();
+        // A disk whose every byte is wrong: no superblock, no backup to repair from. Named as a device,
+        // since a file system that is gone has no label to find it by.
+        Path broken = dir.resolve("broken.img");
+        byte[] junk = new byte[1 << 20];
+        java.util.Arrays.fill(junk, (byte) 0xA5);
+        try (var out = Files.newOutputStream(broken)) {
+            for (int mib = 0; mib < 64; mib++) {
+                out.write(junk);
+            }
+        }
+        for (String volume : List.of("none", broken.toString())) {
+            boolean none = volume.equals("none");
+            firmware = Firmware.boot(dir, none ? "boot-none" : "boot-broken", volume, opcUa.port,
+                    none ? "" : "isochron.state=/dev/vda");
+            firmware.awaitReady(1, READY_SECONDS);
+            assertThat(firmware.console()).containsPattern(none
+                    ? "state volume LABEL=isochron-state not found: running on a RAM state directory"
+                    : "state volume /dev/vda has errors e2fsck could not repair .*running on a RAM state directory");
+            assertThat(opcUa.endpoints()).as("OPC UA reachable").isNotEmpty();
+            firmware.pullPlug();
+        }
+    }
+
     /** Messages whose every metric is marked historical: data produced before the current session. */
     private static long historical(List<Received> all) {
         return all.stream().filter(r -> !r.payload().getMetrics().isEmpty()

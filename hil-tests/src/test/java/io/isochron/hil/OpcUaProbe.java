@@ -10,6 +10,8 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import org.eclipse.milo.opcua.sdk.client.DiscoveryClient;
 import org.eclipse.milo.opcua.sdk.client.OpcUaClient;
 import org.eclipse.milo.opcua.sdk.client.identity.AnonymousProvider;
 import org.eclipse.milo.opcua.sdk.client.identity.IdentityProvider;
@@ -27,6 +29,7 @@ import org.eclipse.milo.opcua.stack.core.types.enumerated.TimestampsToReturn;
 import org.eclipse.milo.opcua.stack.core.types.structured.BrowseDescription;
 import org.eclipse.milo.opcua.stack.core.types.structured.CallMethodRequest;
 import org.eclipse.milo.opcua.stack.core.types.structured.CallMethodResult;
+import org.eclipse.milo.opcua.stack.core.types.structured.EndpointDescription;
 import org.eclipse.milo.opcua.stack.core.types.structured.ReferenceDescription;
 import org.eclipse.milo.opcua.stack.core.util.EndpointUtil;
 import org.eclipse.milo.opcua.stack.core.util.SelfSignedCertificateBuilder;
@@ -62,6 +65,13 @@ final class OpcUaProbe implements AutoCloseable {
     /** The appliance configuration that goes with this probe, as Configurator JSON members. */
     String config() {
         return "\"io.isochron.opcua\": { \"port\": " + port + ", \"pkiDir\": \"" + pki + "\" }";
+    }
+
+    /** The endpoints the appliance offers (discovery needs no trust): proof that OPC UA is up. */
+    List<EndpointDescription> endpoints() throws Exception {
+        return DiscoveryClient.getEndpoints("opc.tcp://localhost:" + port + "/isochron",
+                transport -> transport.setConnectTimeout(uint(30_000)).setAcknowledgeTimeout(uint(30_000)))
+                .get(60, TimeUnit.SECONDS);
     }
 
     /** Anonymous (read-only) session. */
