@@ -233,9 +233,7 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
                     awaitWork();
                     continue;
                 }
-                send(m.topic(), session.prepare(m), m.qos(), false);
-                // Paho has stored it (QoS > 0) and owns its delivery from here, across reconnects.
-                queue.acknowledge(m.sequence());
+                forward(m);
             } catch (MqttException | RuntimeException e) {
                 lastError = String.valueOf(e.getMessage() != null ? e.getMessage() : e);
                 disconnect();
@@ -272,13 +270,19 @@ public final class StoreAndForwardPublisher implements AutoCloseable {
         try {
             DurableQueue.Message m;
             while (connected && System.nanoTime() < giveUp && (m = queue.peek()) != null) {
-                send(m.topic(), session.prepare(m), m.qos(), false);
-                queue.acknowledge(m.sequence());
+                forward(m);
             }
         } catch (MqttException | IOException | RuntimeException e) {
             LOG.log(Level.WARNING, "stopping with " + queue.size() + " MQTT messages still buffered for the next start ("
                     + e.getMessage() + ")");
         }
+    }
+
+    /** Sends the oldest buffered message and takes it out of the buffer. */
+    private void forward(DurableQueue.Message m) throws MqttException, IOException {
+        send(m.topic(), session.prepare(m), m.qos(), false);
+        // Paho has stored it (QoS > 0) and owns its delivery from here, across reconnects.
+        queue.acknowledge(m.sequence());
     }
 
     /**
