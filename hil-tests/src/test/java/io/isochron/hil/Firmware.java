@@ -2,14 +2,14 @@ package io.isochron.hil;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
+import io.isochron.bridge.kvm.qmp.QmpClient;
+import io.isochron.bridge.kvm.qmp.QmpEvent;
+import io.isochron.bridge.kvm.qmp.QmpException;
+import io.isochron.bridge.kvm.qmp.QmpListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -19,13 +19,21 @@ import java.util.function.BooleanSupplier;
 
 /**
  * The firmware booted under QEMU by {@code image/firmware/boot.sh}, as an outside system sees it:
- * its console, a forwarded OPC UA port, a power button and a plug.
+ * its console, a forwarded OPC UA port and a plug.
  */
 final class Firmware implements AutoCloseable {
     /** build.sh's OUTDIR; set by the firmware profile (mvn -Pfirmware), absent otherwise. */
     static final String DIRECTORY = System.getProperty("isochron.firmware");
     private static final Path BOOT = Path.of(System.getProperty("isochron.image", "../image/target/isochron"))
             .resolve("../../firmware/boot.sh").normalize();
+
+    private static final QmpListener IGNORE_EVENTS = new QmpListener() {
+        @Override
+        public void onEvent(QmpEvent event) {}
+
+        @Override
+        public void onDisconnected(String reason) {}
+    };
 
     final Path console;
     private final Path bootLog;
@@ -100,30 +108,15 @@ final class Firmware implements AutoCloseable {
         await(() -> console().split("is ready after", -1).length > times, seconds, "the appliance ready (" + times + ")");
     }
 
-    /** ACPI power button: the firmware shuts down cleanly and QEMU ends. */
-    void pressPowerButton(long seconds) throws InterruptedException {
-        process.destroy(); // boot.sh turns SIGTERM into QMP system_powerdown
-        assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("powered off within %d s; console:%n%s", seconds,
-                console()).isTrue();
-    }
-
     /** Power cut: QEMU quits at once, nothing in the guest's memory reaches its disk. */
     void pullPlug() throws IOException, InterruptedException {
         if (!process.isAlive()) {
             return;
         }
-        try (SocketChannel ch = SocketChannel.open(UnixDomainSocketAddress.of(qmp));
-                BufferedReader in = new BufferedReader(Channels.newReader(ch, StandardCharsets.UTF_8));
-                Writer out = Channels.newWriter(ch, StandardCharsets.UTF_8)) {
-            in.readLine(); // greeting
-            out.write("{\"execute\":\"qmp_capabilities\"}\n");
-            out.flush();
-            in.readLine();
-            out.write("{\"execute\":\"quit\"}\n");
-            out.flush();
-            in.readLine(); // its answer, or the end when QEMU is gone
-        } catch (IOException alreadyGone) {
-            // QEMU ended while we spoke to it
+        try (QmpClient client = QmpClient.connect(qmp, Duration.ofSeconds(10), IGNORE_EVENTS)) {
+            client.execute("quit");
+        } catch (QmpException goneAlready) {
+            // QEMU ended before or while answering: what was asked for
         }
         // boot.sh ends when QEMU has; QEMU must be gone before its disk is used again (image lock).
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
