@@ -87,6 +87,40 @@ class ConfigurationLaunchTest {
         }
     }
 
+    /**
+     * A box that must come up whatever its configuration says (the firmware) starts with the fallback
+     * and says why in Health over OPC UA, with what its host's start-up found wrong.
+     */
+    @Test
+    void withAFallbackABrokenConfigurationStartsTheFallbackAndHealthSaysWhy(@TempDir Path dir) throws Exception {
+        try (OpcUaProbe opcUa = new OpcUaProbe(dir)) {
+            Path config = Files.createDirectories(dir.resolve("config"));
+            Path broken = Files.writeString(config.resolve("site.json"), HEAD + "  \"io.isochron.mqtt\": { \"qos\": 2, }\n}\n");
+            Path fallback = Files.createDirectories(dir.resolve("fallback"));
+            Files.writeString(fallback.resolve("defaults.json"), HEAD + """
+                      %s,
+                      "io.isochron.scheduler": { "policy": "shortest-queue" }
+                    }
+                    """.formatted(opcUa.config()));
+            Path problems = Files.writeString(dir.resolve("problems"), "state volume LABEL=x not found: running on RAM\n");
+            try (Appliance appliance = Appliance.launch(dir, "--config", config.toString(), "--fallback-config",
+                    fallback.toString(), "--problems", problems.toString(), "--problems", dir.resolve("none").toString())) {
+                appliance.awaitReady();
+                opcUa.connect();
+                assertThat(opcUa.value("Isochron/Scheduler/ActivePolicy")).as("the fallback is in force")
+                        .isEqualTo("shortest-queue");
+                assertThat(health(opcUa)).isEqualTo("CHECK_FUNCTION");
+                assertThat((String) opcUa.value("Isochron/HealthReason"))
+                        .startsWith("state volume LABEL=x not found: running on RAM; " + broken + ":5:35: malformed JSON")
+                        .contains("; the configuration in " + config + " is not used (see the lines above): running with "
+                                + fallback + " until it is fixed");
+                assertThat(appliance.output()).contains("isochron: " + broken + ":5:35: malformed JSON")
+                        .contains("ERROR io.isochron.scheduler: start-up: state volume LABEL=x not found");
+                assertThat(appliance.stop()).isEqualTo(143);
+            }
+        }
+    }
+
     @Test
     void theConsoleSpeaksOneFormatAndTheStateDirectoryIsTheUsersOnly(@TempDir Path dir) throws Exception {
         try (Appliance appliance = Appliance.launch(dir)) {

@@ -43,6 +43,7 @@ public final class TelemetryModel {
         p.add(analog(null, "Scheduler/DecisionLatencyP99", Unit.MICROSECOND, LATENCY_RANGE_MICROS,
                 s.decisionLatencyP99Micros(), false));
         p.add(new Point(null, "Health", Kind.HEALTH, Unit.NONE, 0, true, s.health()));
+        p.add(text(null, "HealthReason", s.healthReason(), true));
         for (SchedulerState.Pcpu c : s.pcpus()) {
             String prefix = "PhysicalCpus/Cpu" + c.index() + "/";
             boolean idle = c.runningVcpu().isEmpty();

@@ -36,6 +36,7 @@ class TelemetryModelTest {
         assertThat(byPath.get("Scheduler/DecisionCount").kind()).isEqualTo(Kind.UINT64);
         assertThat(byPath.get("Scheduler/DecisionLatencyP99").unit().unece()).isEqualTo("B98");
         assertThat(byPath.get("Health").value()).isEqualTo(Health.OFF_SPEC);
+        assertThat(byPath.get("HealthReason").value()).isEqualTo("jitter: x");
         assertThat(byPath.get("PhysicalCpus/Cpu0/Category").value()).isEqualTo("BUS");
         assertThat(byPath.get("PhysicalCpus/Cpu1/Category").value()).as("idle: no category").isEqualTo("");
         assertThat(byPath.get("IoComponents/BUS/Peak").rangeHigh()).as("100 % per pCPU").isEqualTo(200.0);

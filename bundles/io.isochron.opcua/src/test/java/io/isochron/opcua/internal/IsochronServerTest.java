@@ -170,6 +170,7 @@ class IsochronServerTest {
         m.put("Isochron/Jitter", null);
         jitterContract(m, "Isochron/Jitter/Host");
         m.put("Isochron/Health", healthType);
+        m.put("Isochron/HealthReason", NodeIds.String);
         m.put("Isochron/Telemetry", null);
         for (String counter : List.of("Buffered", "Dropped", "Corrupt")) {
             m.put("Isochron/Telemetry/" + counter, NodeIds.UInt64);

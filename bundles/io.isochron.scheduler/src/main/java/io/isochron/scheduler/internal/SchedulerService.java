@@ -86,11 +86,15 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
     private record Attachment(Engine engine, long earlierDecisions) {}
 
     private BundleContext context;
+    /** What the host's start-up found wrong; Health reports it while this start lasts. */
+    private volatile List<String> startProblems = List.of();
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) {
         synchronized (lifecycle) {
             this.context = context;
+            startProblems = StartProblems.read(context == null ? null : context.getProperty(StartProblems.PROPERTY));
+            startProblems.forEach(p -> LOG.log(Level.ERROR, "start-up: " + p));
             apply(guard.initial(properties));
             HypervisorBridge b = bridge;
             if (b != null && attachment.engine() == null) {
@@ -277,8 +281,10 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         Engine e = a.engine();
         Placement p = active;
         Engine.Snapshot s = e == null ? null : e.read();
+        List<String> notInForce = new ArrayList<>(startProblems);
+        notInForce.addAll(ConfigGuard.problems());
         HealthRules.Verdict health = HealthRules.evaluate(new HealthRules.Inputs(e == null ? null : e.bridgeName(),
-                ConfigGuard.problems(), e == null ? "" : ask(e.bridge(), HypervisorBridge::problem),
+                notInForce, e == null ? "" : ask(e.bridge(), HypervisorBridge::problem),
                 e == null ? "" : faults(e, s), configured.policy(), p.policyName(), jitterOffSpec()));
         return new SchedulerState(System.currentTimeMillis(), e == null ? "" : e.bridgeName(), p.policyName(),
                 p.overlapPercent(), configured.policy(), a.earlierDecisions() + (s == null ? 0 : s.decisions()),
