@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the firmware (docs/firmware.md): a PREEMPT_RT kernel with sched_ext and a root file system
-# (an initramfs) holding the appliance with both profiles, a jlink'ed Java runtime, rt-tests and an
-# init that mounts the state volume, brings up the network and supervises the appliance.
+# (an initramfs) holding the appliance with both profiles, a jlink'ed Java runtime, QEMU for the
+# kvm profile's guests, rt-tests and an init that mounts the state volume, brings up the network,
+# starts the guests and supervises the appliance.
 #
 #   image/firmware/build.sh [--appliance DIR] OUTDIR
 #
@@ -41,7 +42,8 @@ out=$(cd "$1" && pwd)
 
 # ---- build tools (Debian packages on the build machine, like .ci/run) ----
 missing=()
-for t in gcc:gcc cpio:cpio zstd:zstd xz:xz-utils readelf:binutils mkfs.ext4:e2fsprogs; do
+# (QEMU: its shared libraries are looked up among the build machine's, like every other's below)
+for t in gcc:gcc cpio:cpio zstd:zstd xz:xz-utils readelf:binutils mkfs.ext4:e2fsprogs qemu-system-x86_64:qemu-system-x86; do
   command -v "${t%%:*}" >/dev/null || missing+=("${t#*:}")
 done
 [[ -e /usr/lib/x86_64-linux-gnu/libc.a ]] || missing+=(libc6-dev)
@@ -136,7 +138,19 @@ unpack() { # VIEW PACKAGE [VERSION]
   dpkg-deb -x "$deb_file" "$root"
   unpacked[$2]=$ver
 }
-for p in libc6 busybox-static bash rt-tests e2fsprogs; do unpack host "$p"; done
+# QEMU for the kvm profile's guests, with its firmware (no display, audio or block modules).
+for p in libc6 busybox-static bash rt-tests e2fsprogs qemu-system-x86 qemu-system-common qemu-system-data seabios \
+  ipxe-qemu; do
+  unpack host "$p"
+done
+# x86_64 only: not the i386 and microvm builds, nor other architectures' firmware. Of the common
+# part only the TCG accelerator module (QEMU loads it when /dev/kvm is missing), not the helpers.
+rm -f "$root"/usr/bin/qemu-system-{i386,x86_64-microvm} "$root/usr/libexec/qemu-system-i386" \
+  "$root"/usr/bin/qemu-{pr-helper,storage-daemon} "$root"/etc/qemu-if{up,down}
+rm -rf "$root/usr/lib/qemu" "$root/usr/share/qemu/vhost-user" "$root/usr/share/qemu/trace-events-all"
+find "$root/usr/lib/x86_64-linux-gnu/qemu" -type f ! -name accel-tcg-x86_64.so -delete
+(cd "$root/usr/share/qemu" && rm -rf openbios-* slof.bin skiboot.lid s390-* opensbi-* palcode-* hppa-* ./*.dtb \
+  npcm7xx_bootrom.bin QEMU,cgthree.bin QEMU,tcx.bin vof.bin)
 for applet in $("$root/bin/busybox" --list-full); do
   [[ -e $root/$applet || -L $root/$applet ]] || ln -s /bin/busybox "$root/$applet"
 done

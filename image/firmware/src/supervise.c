@@ -13,6 +13,9 @@
  *   - SIGTERM: stop the appliance (SIGTERM, then SIGKILL after the stop timeout), disarm the
  *     hardware watchdog, exit 0.
  *
+ * With --exec it only becomes the user and runs COMMAND in its place, unsupervised (the firmware's
+ * guests: their own loop restarts them).
+ *
  * Invoked as "systemd-notify" it is the client side instead: sends its arguments to $NOTIFY_SOCKET
  * (the appliance's watchdog code calls systemd-notify; the firmware has no systemd).
  *
@@ -113,6 +116,7 @@ struct options {
     const char *hw_watchdog; /* device, or NULL */
     int hw_timeout_sec;
     const char *socket_path;
+    int exec_only;           /* --exec: become the user and exec, no supervision */
     char **command;
 };
 
@@ -120,8 +124,9 @@ static void usage(void) {
     fprintf(stderr,
             "usage: %s [--user NAME] [--caps NAME,...] [--watchdog-sec N] [--start-sec N] [--stop-sec N]\n"
             "          [--hw-watchdog DEVICE] [--hw-timeout-sec N] [--socket PATH] -- COMMAND [ARG...]\n"
+            "       %s --exec [--user NAME] [--caps NAME,...] -- COMMAND [ARG...]\n"
             "  --caps: capabilities kept (ambient) for the unprivileged user: sys_nice, ipc_lock, sys_resource\n",
-            prog);
+            prog, prog);
 }
 
 static int parse_int(const char *opt, const char *v, int lo, int hi) {
@@ -164,6 +169,10 @@ static struct options parse(int argc, char **argv) {
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *a = argv[i];
+        if (strcmp(a, "--exec") == 0) {
+            o.exec_only = 1;
+            continue;
+        }
         if (i + 1 >= argc) {
             say("option %s needs a value", a);
             usage();
@@ -242,8 +251,10 @@ static void drop_and_exec(const struct options *o) {
         setenv("USER", pw->pw_name, 1);
     }
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-    setenv("NOTIFY_SOCKET", o->socket_path, 1);
-    if (o->watchdog_sec > 0) { /* as systemd does: the appliance pets at half of it */
+    if (!o->exec_only) {
+        setenv("NOTIFY_SOCKET", o->socket_path, 1);
+    }
+    if (o->watchdog_sec > 0 && !o->exec_only) { /* as systemd does: the appliance pets at half of it */
         char usec[32];
         snprintf(usec, sizeof usec, "%lld", o->watchdog_sec * 1000000LL);
         setenv("WATCHDOG_USEC", usec, 1);
@@ -340,6 +351,9 @@ int main(int argc, char **argv) {
             return 2;
         }
         owner = pw->pw_uid;
+    }
+    if (o.exec_only) {
+        drop_and_exec(&o);
     }
 
     sigset_t mask;
