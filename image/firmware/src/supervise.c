@@ -10,6 +10,9 @@
  *   - the hardware watchdog (/dev/watchdog) petted only while the appliance is healthy or starting,
  *     so that a hung box resets;
  *   - <socket directory>/ready present while the appliance is up (after READY=1);
+ *   - with --log FILE, everything the appliance and the supervisor print also kept in FILE (on the
+ *     state volume, so that it outlives the boot), FILE.1 the previous part once FILE passes its
+ *     size; a file that cannot be written is said once and retried, the console never waits on it;
  *   - SIGTERM: stop the appliance (SIGTERM, then SIGKILL after the stop timeout), disarm the
  *     hardware watchdog, exit 0.
  *
@@ -48,19 +51,98 @@
 
 static const char *prog = "isochron-supervise";
 
-static void say(const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", prog);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 static long long now_ms(void) {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* ---- the log file (--log): a copy of the console output, in two parts of at most max bytes ---- */
+
+static struct {
+    const char *path;
+    long long max;
+    int fd;                /* -1: closed */
+    long long size;
+    long long retry_at;    /* after a failure: when to open it again */
+} log_file = {.fd = -1};
+
+static void say(const char *fmt, ...);
+
+static void log_open(void) {
+    log_file.fd = open(log_file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    struct stat st;
+    if (log_file.fd < 0 || fstat(log_file.fd, &st) != 0) {
+        int e = errno;
+        if (log_file.fd >= 0) close(log_file.fd);
+        log_file.fd = -1;
+        log_file.retry_at = now_ms() + 60000;
+        say("cannot write the log %s: %s; the console only, trying again in 60 s", log_file.path, strerror(e));
+        return;
+    }
+    log_file.size = st.st_size;
+}
+
+static void log_write(const char *buf, size_t n) {
+    if (log_file.path == NULL) {
+        return;
+    }
+    if (log_file.fd < 0) {
+        if (now_ms() < log_file.retry_at) {
+            return;
+        }
+        log_open();
+        if (log_file.fd < 0) {
+            return;
+        }
+    }
+    if (log_file.size + (long long)n > log_file.max) {
+        char old[4096];
+        snprintf(old, sizeof old, "%s.1", log_file.path);
+        close(log_file.fd);
+        log_file.fd = -1;
+        if (rename(log_file.path, old) != 0) {
+            unlink(log_file.path);
+        }
+        log_open();
+        if (log_file.fd < 0) {
+            return;
+        }
+    }
+    ssize_t w = write(log_file.fd, buf, n);
+    if (w != (ssize_t)n) {
+        int e = w < 0 ? errno : ENOSPC;
+        close(log_file.fd);
+        log_file.fd = -1;
+        log_file.retry_at = now_ms() + 60000;
+        say("cannot write the log %s: %s; the console only, trying again in 60 s", log_file.path, strerror(e));
+        return;
+    }
+    log_file.size += w;
+}
+
+/* Output goes to the console (stderr) and, with --log, to the log file. */
+static void out(const char *buf, size_t n) {
+    log_write(buf, n);
+    while (n > 0) {
+        ssize_t w = write(STDERR_FILENO, buf, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        buf += w;
+        n -= (size_t)w;
+    }
+}
+
+static void say(const char *fmt, ...) {
+    char line[1024];
+    int n = snprintf(line, sizeof line, "%s: ", prog);
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof line - 2) n = (int)sizeof line - 2;
+    line[n++] = '\n';
+    out(line, (size_t)n);
 }
 
 /* ---- client: systemd-notify [--no-block] [--pid=N] [--ready] MESSAGE... ---- */
@@ -107,6 +189,15 @@ static int notify_client(int argc, char **argv) {
 
 /* ---- supervisor ---- */
 
+/* What the appliance has written into the pipe so far, to the console and the log. */
+static void copy_output(int fd) {
+    char buf[16384];
+    ssize_t n;
+    while (fd >= 0 && (n = read(fd, buf, sizeof buf)) > 0) {
+        out(buf, (size_t)n);
+    }
+}
+
 struct options {
     const char *user;
     unsigned long long caps; /* bit set of CAP_* */
@@ -117,13 +208,16 @@ struct options {
     int hw_timeout_sec;
     const char *socket_path;
     int exec_only;           /* --exec: become the user and exec, no supervision */
+    const char *log;         /* --log: copy of the output, or NULL */
+    int log_max_mb;
     char **command;
 };
 
 static void usage(void) {
     fprintf(stderr,
             "usage: %s [--user NAME] [--caps NAME,...] [--watchdog-sec N] [--start-sec N] [--stop-sec N]\n"
-            "          [--hw-watchdog DEVICE] [--hw-timeout-sec N] [--socket PATH] -- COMMAND [ARG...]\n"
+            "          [--hw-watchdog DEVICE] [--hw-timeout-sec N] [--socket PATH] [--log FILE [--log-max-mb N]]\n"
+            "          -- COMMAND [ARG...]\n"
             "       %s --exec [--user NAME] [--caps NAME,...] -- COMMAND [ARG...]\n"
             "  --caps: capabilities kept (ambient) for the unprivileged user: sys_nice, ipc_lock, sys_resource\n",
             prog, prog);
@@ -165,7 +259,8 @@ static unsigned long long parse_caps(const char *v) {
 }
 
 static struct options parse(int argc, char **argv) {
-    struct options o = {.start_sec = 120, .stop_sec = 20, .hw_timeout_sec = 30, .socket_path = "/run/isochron/notify"};
+    struct options o = {.start_sec = 120, .stop_sec = 20, .hw_timeout_sec = 30, .socket_path = "/run/isochron/notify",
+                        .log_max_mb = 4};
     int i = 1;
     for (; i < argc && strcmp(argv[i], "--") != 0; i++) {
         const char *a = argv[i];
@@ -187,6 +282,8 @@ static struct options parse(int argc, char **argv) {
         else if (strcmp(a, "--hw-watchdog") == 0) o.hw_watchdog = v;
         else if (strcmp(a, "--hw-timeout-sec") == 0) o.hw_timeout_sec = parse_int(a, v, 5, 600);
         else if (strcmp(a, "--socket") == 0) o.socket_path = v;
+        else if (strcmp(a, "--log") == 0) o.log = v;
+        else if (strcmp(a, "--log-max-mb") == 0) o.log_max_mb = parse_int(a, v, 1, 1024);
         else {
             say("unknown option '%s'", a);
             usage();
@@ -363,6 +460,19 @@ int main(int argc, char **argv) {
     sigaddset(&mask, SIGINT);
     sigprocmask(SIG_BLOCK, &mask, NULL);
     int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    /* With --log the appliance writes into a pipe that is copied to the console and the file. */
+    int out_pipe[2] = {-1, -1};
+    if (o.log != NULL) {
+        log_file.path = o.log;
+        log_file.max = o.log_max_mb * 1048576LL / 2; /* two parts */
+        log_open();
+        if (pipe2(out_pipe, O_CLOEXEC) != 0) {
+            say("cannot make a pipe for the log: %s; the console only", strerror(errno));
+            out_pipe[0] = out_pipe[1] = -1;
+        } else {
+            fcntl(out_pipe[0], F_SETFL, O_NONBLOCK);
+        }
+    }
     int nfd = open_notify_socket(o.socket_path, owner);
     int hw = hw_open(&o);
 
@@ -384,6 +494,10 @@ int main(int argc, char **argv) {
                 close(sfd);
                 close(nfd);
                 if (hw >= 0) close(hw);
+                if (out_pipe[1] >= 0) {
+                    dup2(out_pipe[1], STDOUT_FILENO);
+                    dup2(out_pipe[1], STDERR_FILENO);
+                }
                 drop_and_exec(&o);
             } else {
                 started = last_pet = now;
@@ -413,12 +527,14 @@ int main(int argc, char **argv) {
             kill_at = now + 1000000; /* once */
         }
 
-        struct pollfd p[2] = {{.fd = sfd, .events = POLLIN}, {.fd = nfd, .events = POLLIN}};
-        if (poll(p, 2, 1000) < 0 && errno != EINTR) {
+        struct pollfd p[3] = {{.fd = sfd, .events = POLLIN}, {.fd = nfd, .events = POLLIN},
+                              {.fd = out_pipe[0], .events = POLLIN}};
+        if (poll(p, 3, 1000) < 0 && errno != EINTR) {
             say("poll: %s", strerror(errno));
         }
         char buf[4096];
         ssize_t n;
+        copy_output(out_pipe[0]);
         while ((n = recv(nfd, buf, sizeof buf - 1, 0)) > 0) {
             buf[n] = '\0';
             char *save = NULL;
@@ -475,9 +591,11 @@ int main(int argc, char **argv) {
             }
         }
         if (stopping && child == 0) {
+            copy_output(out_pipe[0]);
             hw_close(hw);
             unlink(o.socket_path);
             say("stopped");
+            if (log_file.fd >= 0) fsync(log_file.fd);
             return 0;
         }
     }

@@ -9,9 +9,9 @@ import io.isochron.bridge.kvm.qmp.QmpListener;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -77,8 +77,28 @@ final class Firmware implements AutoCloseable {
         return image;
     }
 
+    /**
+     * A file of a state volume whose box is off, read with debugfs (e2fsprogs) without mounting it.
+     *
+     * @param path inside the volume, from its root
+     */
+    static String readFromVolume(Path image, String path) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("debugfs", "-R", "cat " + path, image.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("debugfs cat %s", path).isZero();
+        return out;
+    }
+
     String console() {
         return read(console);
+    }
+
+    /** The power button (boot.sh presses it on SIGTERM): the box shuts down cleanly and QEMU ends. */
+    void powerOff(long seconds) throws InterruptedException {
+        process.destroy();
+        assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("QEMU ended within %d s", seconds).isTrue();
+        assertThat(console()).contains("isochron-firmware: halted cleanly");
     }
 
     private static String read(Path file) {
