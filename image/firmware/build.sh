@@ -184,6 +184,9 @@ modules=$(tr ',' '\n' <<<"$modules" | sort -u | paste -sd,)
 
 gcc -static -O2 -Wall -Wextra -Werror -s "-ffile-prefix-map=$here=." -o "$root/usr/sbin/isochron-supervise" "$here/src/supervise.c"
 ln -sf isochron-supervise "$root/usr/sbin/systemd-notify"
+# The sched_ext scheduler and its loader, compiled for this kernel (docs/schedext.md).
+scx=$(ISOCHRON_DEB_LOCKED=1 ISOCHRON_DEB_CACHE=$deb_cache "$here/../schedext/build.sh" --vmlinux "$kdir/vmlinux" \
+  "$root/usr/sbin") || die "the sched_ext scheduler did not build (above)"
 cp -a "$here/rootfs/." "$root/"
 
 # Shared libraries: every ELF file's NEEDED, from the Debian package the build machine has it in.
@@ -217,6 +220,7 @@ SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-0}
   for p in $(printf '%s\n' "${!unpacked[@]}" | sort); do echo "package $p ${unpacked[$p]}"; done
   echo "java $("$root/opt/isochron/runtime/bin/java" -version 2>&1 | sed -n '1s/"//gp') modules $modules"
   echo "modules $(paste -sd' ' "$root/lib/modules/order")"
+  echo "sched_ext toolchain ${scx##*(toolchain }" | sed 's/)$//'
 } >"$root/etc/isochron-firmware"
 
 # Fixed modes, owner, mtimes and entry order: nothing of the build machine leaks into the archive.

@@ -1,0 +1,46 @@
+/* What the scheduler (isochron_scx.bpf.c) and user space (isochron_scx.c) share: the layout of
+ * its maps and counters. */
+#ifndef ISOCHRON_SCX_H
+#define ISOCHRON_SCX_H
+
+#define ISO_CATEGORIES 8 /* 0: none (never conflicts), 1..7: the I/O categories user space names */
+
+enum iso_mode { MODE_SHORTEST_QUEUE = 0, MODE_INTERFERENCE_AWARE = 1 };
+
+/* threads[tid], written by user space: the thread's category (and, for the EDF mode, its deadline). */
+struct iso_thread {
+	__u32 category;
+	__u32 pad;
+	__u64 deadline_ns;
+};
+
+/* The control block (section .data.ctl), written by user space at any time: a hot swap is this
+ * write. nr_cpus is set before loading. */
+struct iso_ctl {
+	__u32 mode;
+	__u32 overlap_pct; /* O in [0, 100] */
+	__u64 slice_ns;
+	__u32 nr_cpus;
+	__u32 pad;
+};
+
+/* Counters (section .data.stats), read by user space. */
+struct iso_stats {
+	__u64 run_ns[ISO_CATEGORIES];
+	__u64 corun_ns[ISO_CATEGORIES];     /* two CPUs running the same category at once, summed over pairs */
+	__u64 corun_events[ISO_CATEGORIES]; /* a task started while another of its category ran elsewhere */
+	__u64 dispatches[ISO_CATEGORIES];
+	__u64 refused[ISO_CATEGORIES];      /* a dispatch that left a category queued: it would have conflicted */
+	__u64 unadmitted[ISO_CATEGORIES];   /* a task that started without an admission (joined while running) */
+	__u64 wakeups; /* tasks placed straight on an idle CPU, which wakes it */
+};
+
+/* Why the kernel or the scheduler ended it (section .data.exit). */
+struct iso_exit {
+	__s64 kind;
+	__s64 exit_code;
+	char reason[128];
+	char msg[256];
+};
+
+#endif
