@@ -163,6 +163,8 @@ static __always_inline bool take(u32 k, s32 cpu, u64 now)
 	bool fresh = false;
 
 	k &= CATEGORIES - 1;
+	if (k != 0 && k == ctl.drill_stall)
+		return false;
 	if (k != 0 && ctl.mode != MODE_SHORTEST_QUEUE && !claim(k, cpu, now, &fresh))
 		return false;
 	if (scx_bpf_dsq_move_to_local(DSQ_BASE + k)) {
@@ -190,7 +192,7 @@ void ISO_OPS(iso_enqueue, struct task_struct *p, u64 enq_flags)
 
 	/* An idle CPU that may run it gets it at once (placing it on that CPU's queue wakes it);
 	 * otherwise it waits in its category's queue for the next CPU that may. */
-	if (k == 0 || admissible(k, -1, now)) {
+	if (k == 0 || (k != ctl.drill_stall && admissible(k, -1, now))) {
 		cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 		c = cpu_state(cpu);
 		if (c && (k == 0 || claim(k, cpu, now, &fresh))) {

@@ -2,7 +2,7 @@
  * isochron-scx: loads Isochron's sched_ext scheduler (isochron_scx.bpf.c), attaches it, and
  * measures it (docs/schedext.md):
  *
- *   isochron-scx selftest [--seconds N] [--runs O|shortest-queue,...] [--threads T] [--categories C]
+ *   isochron-scx selftest [--seconds N] [--runs O|shortest-queue|stall,...] [--threads T] [--categories C]
  *                         [--slice-us S]
  *
  * selftest attaches the scheduler once, starts T busy stand-in threads in SCHED_EXT, thread i in
@@ -10,8 +10,10 @@
  * control block and runs them N seconds, then prints per category the run time, the co-running
  * time and events the scheduler measured where tasks start and stop (independently of its
  * admission), and whether that is within the definition of the overlap: none at O = 0, at most
- * O % of each admitted slice otherwise. Exit status: 0 every run within, 1 not, 2 could not load
- * or was ejected.
+ * O % of each admitted slice otherwise. The run "stall" (last) is the ejection drill: category 1 is
+ * no longer dispatched until the kernel's watchdog ejects the scheduler; it passes when the
+ * ejection comes with a reason and the stand-ins go on in the fair class. Exit status: 0 every run
+ * within, 1 not, 2 could not load or was ejected outside the drill.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,7 +45,7 @@ static const char *prog = "isochron-scx";
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s selftest [--seconds N] [--runs O|shortest-queue,...] [--threads T] [--categories C]\n"
+		"usage: %s selftest [--seconds N] [--runs O|shortest-queue|stall,...] [--threads T] [--categories C]\n"
 		"                    [--slice-us S]\n",
 		prog);
 }
@@ -207,13 +209,14 @@ static double seconds(__u64 ns)
 	return ns / 1e9;
 }
 
-/* One run of the self-test: a mode and its overlap. */
+/* One run of the self-test: a mode and its overlap, or the ejection drill. */
 struct run {
 	int mode;
 	long overlap;
+	int stall; /* the drill: category 1 is never dispatched until the kernel ejects the scheduler */
 };
 
-/* --runs LIST: overlaps (0-100) and "shortest-queue", comma-separated. */
+/* --runs LIST: overlaps (0-100), "shortest-queue" and, last, "stall", comma-separated. */
 static int parse_runs(const char *v, struct run *runs, int max)
 {
 	char *copy = strdup(v), *save = NULL;
@@ -224,14 +227,21 @@ static int parse_runs(const char *v, struct run *runs, int max)
 			fprintf(stderr, "%s: --runs: at most %d runs\n", prog, max);
 			exit(2);
 		}
+		if (n > 0 && runs[n - 1].stall) {
+			fprintf(stderr, "%s: --runs: stall must be the last run (the scheduler is gone after it)\n", prog);
+			exit(2);
+		}
 		if (strcmp(t, "shortest-queue") == 0)
-			runs[n++] = (struct run){MODE_SHORTEST_QUEUE, 0};
+			runs[n++] = (struct run){MODE_SHORTEST_QUEUE, 0, 0};
+		else if (strcmp(t, "stall") == 0)
+			runs[n++] = (struct run){MODE_INTERFERENCE_AWARE, 0, 1};
 		else
-			runs[n++] = (struct run){MODE_INTERFERENCE_AWARE, parse_long("--runs", t, 0, 100)};
+			runs[n++] = (struct run){MODE_INTERFERENCE_AWARE, parse_long("--runs", t, 0, 100), 0};
 	}
 	free(copy);
 	if (n == 0) {
-		fprintf(stderr, "%s: --runs is empty (allowed: overlaps 0-100 and shortest-queue, comma-separated)\n", prog);
+		fprintf(stderr, "%s: --runs is empty (allowed: overlaps 0-100, shortest-queue and, last, stall; comma-separated)\n",
+			prog);
 		exit(2);
 	}
 	return n;
@@ -269,10 +279,55 @@ static int report(const struct run *r, const struct iso_stats *before, const str
 	return within;
 }
 
+/* Sum of the stand-ins' published work. */
+static unsigned long long work(const struct stand_in *s, int n)
+{
+	unsigned long long sum = 0;
+
+	for (int i = 0; i < n; i++)
+		sum += atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+	return sum;
+}
+
+/*
+ * The ejection drill: category 1 is never dispatched again, its threads wait, the kernel's
+ * watchdog ejects the scheduler (its timeout, 10 s), and the threads go on in the fair class.
+ * True if the scheduler was ejected with a reason and every stand-in kept working.
+ */
+static int drill(const struct stand_in *s, int n)
+{
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	scx.ctl->overlap_pct = 0;
+	scx.ctl->mode = MODE_INTERFERENCE_AWARE;
+	scx.ctl->drill_stall = 1;
+	for (int i = 0; i < 600 && scx.exit->kind == 0; i++)
+		usleep(100000);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	if (scx.exit->kind == 0) {
+		printf("%s: stall drill: the kernel did not eject the scheduler within 60 s\n", prog);
+		return 0;
+	}
+	unsigned long long before[MAX_THREADS];
+	for (int i = 0; i < n; i++)
+		before[i] = atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+	sleep(2);
+	int kept = 1;
+	for (int i = 0; i < n; i++)
+		kept &= atomic_load_explicit(&s[i].loops, memory_order_relaxed) > before[i];
+	printf("%s: stall drill: category 1 starved; the kernel ejected the scheduler after %.1f s (kind %lld): %s%s%s; "
+	       "the stand-ins %s\n",
+	       prog, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, (long long)scx.exit->kind,
+	       scx.exit->reason, scx.exit->msg[0] ? ": " : "", scx.exit->msg,
+	       kept ? "kept running in the fair class" : "did NOT all keep running");
+	return kept;
+}
+
 static int selftest(int argc, char **argv)
 {
 	long secs = 10, threads = 4, categories = 2, slice_us = 5000;
-	struct run runs[8] = {{MODE_INTERFERENCE_AWARE, 0}};
+	struct run runs[8] = {{MODE_INTERFERENCE_AWARE, 0, 0}};
 	int nruns = 1;
 
 	for (int i = 0; i < argc; i++) {
@@ -343,22 +398,24 @@ static int selftest(int argc, char **argv)
 		failed += atomic_load(&s[i].ready) == 2;
 	}
 
-	int within = 1, ejected = 0;
+	int within = 1, ejected = 0, drilled = 0;
 	for (int r = 0; r < nruns && !failed && !ejected; r++) {
+		if (runs[r].stall) {
+			drilled = 1;
+			within &= drill(s, started);
+			break;
+		}
 		/* A switch is a write to the control block: no reload. Counted after a settle: each
 		 * stand-in that started under the previous mode (or joined while running) has been
 		 * through the queues since (its slice ends at the next tick). */
 		scx.ctl->overlap_pct = (__u32)runs[r].overlap;
 		scx.ctl->mode = (__u32)runs[r].mode;
 		usleep(250000);
-		unsigned long long loops0 = 0, loops1 = 0;
-		for (int i = 0; i < started; i++)
-			loops0 += atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+		unsigned long long loops0 = work(s, started);
 		struct iso_stats before = *(struct iso_stats *)scx.stats;
 		sleep((unsigned)secs);
 		struct iso_stats after = *(struct iso_stats *)scx.stats;
-		for (int i = 0; i < started; i++)
-			loops1 += atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+		unsigned long long loops1 = work(s, started);
 		ejected = scx.exit->kind != 0;
 		printf("%s: %s, overlap %ld %%, %ld s: work %llu loops\n", prog,
 		       runs[r].mode == MODE_SHORTEST_QUEUE ? "shortest-queue" : "interference-aware", runs[r].overlap, secs,
@@ -373,7 +430,7 @@ static int selftest(int argc, char **argv)
 	struct iso_exit ex = *(struct iso_exit *)scx.exit;
 	bpf_link__destroy(link);
 	bpf_object__close(scx.obj);
-	if (ex.kind != 0) {
+	if (ex.kind != 0 && !drilled) {
 		printf("%s: the kernel ejected the scheduler (kind %lld): %s%s%s\n", prog, (long long)ex.kind, ex.reason,
 		       ex.msg[0] ? ": " : "", ex.msg);
 		return 2;

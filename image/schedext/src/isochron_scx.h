@@ -21,7 +21,8 @@ struct iso_ctl {
 	__u32 overlap_pct; /* O in [0, 100] */
 	__u64 slice_ns;
 	__u32 nr_cpus;
-	__u32 pad;
+	__u32 drill_stall;  /* ejection drill: a category never dispatched (0: none), so that the kernel's
+			     * watchdog ejects the scheduler */
 };
 
 /* Counters (section .data.stats), read by user space. */

@@ -262,7 +262,7 @@ class FirmwareTest {
      * Isochron's sched_ext scheduler on the firmware's kernel: its self-test attaches it once and
      * runs stand-in threads of two categories under interference-aware at overlap 0 and 50 and
      * under shortest-queue (switched by a write, no reload); the scheduler's own count, taken where
-     * tasks start and stop, shows no co-running at overlap 0.
+     * tasks start and stop, shows no co-running at overlap 0. Then the ejection drill.
      */
     @Test
     @Order(8)
@@ -298,6 +298,10 @@ class FirmwareTest {
         assertThat(seen).as("categories reported").isEqualTo(2);
         assertThat(run(console, "interference-aware, overlap 50 %")).contains("within the definition (overlap 50 %)");
         assertThat(run(console, "shortest-queue, overlap 0 %")).contains("separates nothing");
+        // The ejection drill: a starved category makes the kernel's watchdog eject the scheduler;
+        // the loader reads why, and the threads go on in the fair class.
+        assertThat(console).containsPattern("stall drill: category 1 starved; the kernel ejected the scheduler after "
+                + "[0-9.]+ s \\(kind \\d+\\): runnable task stall").contains("the stand-ins kept running in the fair class");
     }
 
     /** What one self-test run printed: from its first line to the next run's, or to the end. */
