@@ -12,7 +12,8 @@
  *   - <socket directory>/ready present while the appliance is up (after READY=1);
  *   - with --log FILE, everything the appliance and the supervisor print also kept in FILE (on the
  *     state volume, so that it outlives the boot), FILE.1 the previous part once FILE passes its
- *     size; a file that cannot be written is said once and retried, the console never waits on it;
+ *     size; a file that cannot be written is said once and retried every minute, the console never
+ *     waits on it;
  *   - SIGTERM: stop the appliance (SIGTERM, then SIGKILL after the stop timeout), disarm the
  *     hardware watchdog, exit 0.
  *
@@ -65,19 +66,27 @@ static struct {
     int fd;                /* -1: closed */
     long long size;
     long long retry_at;    /* after a failure: when to open it again */
+    int failing;           /* said so on the console; said again only once it works again */
 } log_file = {.fd = -1};
 
 static void say(const char *fmt, ...);
 
+/* The log cannot be written (errno e): the console only, once a minute another try. */
+static void log_fail(int e) {
+    if (log_file.fd >= 0) close(log_file.fd);
+    log_file.fd = -1;
+    log_file.retry_at = now_ms() + 60000;
+    if (!log_file.failing) {
+        log_file.failing = 1;
+        say("cannot write the log %s: %s; the console only, trying again every minute", log_file.path, strerror(e));
+    }
+}
+
 static void log_open(void) {
-    log_file.fd = open(log_file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     struct stat st;
+    log_file.fd = open(log_file.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
     if (log_file.fd < 0 || fstat(log_file.fd, &st) != 0) {
-        int e = errno;
-        if (log_file.fd >= 0) close(log_file.fd);
-        log_file.fd = -1;
-        log_file.retry_at = now_ms() + 60000;
-        say("cannot write the log %s: %s; the console only, trying again in 60 s", log_file.path, strerror(e));
+        log_fail(errno);
         return;
     }
     log_file.size = st.st_size;
@@ -111,14 +120,14 @@ static void log_write(const char *buf, size_t n) {
     }
     ssize_t w = write(log_file.fd, buf, n);
     if (w != (ssize_t)n) {
-        int e = w < 0 ? errno : ENOSPC;
-        close(log_file.fd);
-        log_file.fd = -1;
-        log_file.retry_at = now_ms() + 60000;
-        say("cannot write the log %s: %s; the console only, trying again in 60 s", log_file.path, strerror(e));
+        log_fail(w < 0 ? errno : ENOSPC);
         return;
     }
     log_file.size += w;
+    if (log_file.failing) {
+        log_file.failing = 0;
+        say("writing the log %s again", log_file.path);
+    }
 }
 
 /* Output goes to the console (stderr) and, with --log, to the log file. */

@@ -14,15 +14,17 @@ final class HealthRules {
 
     /**
      * @param bridge the attached hypervisor bridge's name, or null when none is attached
-     * @param configurationsNotInForce one line per problem found at start-up (e.g. the box's configuration
-     *     replaced by the fallback) and per PID whose configuration was rejected (last good in force)
+     * @param startProblems what the host's start-up found wrong (e.g. the box's configuration replaced by
+     *     the fallback), one line each
+     * @param rejectedConfigurations one line per PID whose configuration was rejected (last good in force)
      * @param bridgeProblem configuration the bridge could not put in force (e.g. a refused reservation), or ""
      * @param bridgeFault decisions the bridge could not apply recently (e.g. the kernel refused), or ""
      * @param configuredPolicy the policy the configuration asks for
      * @param activePolicy the policy deciding now
      * @param jitterOffSpec the jitter monitor's limits exceeded or its probe degraded, or ""
      */
-    record Inputs(String bridge, List<String> configurationsNotInForce, String bridgeProblem, String bridgeFault,
+    record Inputs(String bridge, List<String> startProblems, List<String> rejectedConfigurations, String bridgeProblem,
+            String bridgeFault,
             String configuredPolicy, String activePolicy, String jitterOffSpec) {}
 
     record Verdict(Health health, String reason) {}
@@ -31,7 +33,8 @@ final class HealthRules {
         if (in.bridge() == null) {
             return new Verdict(Health.FAILURE, "no hypervisor bridge attached: nothing is scheduled");
         }
-        List<String> check = new ArrayList<>(in.configurationsNotInForce());
+        List<String> check = new ArrayList<>(in.startProblems());
+        check.addAll(in.rejectedConfigurations());
         if (!in.bridgeProblem().isEmpty()) {
             check.add("hypervisor bridge '" + in.bridge() + "': " + in.bridgeProblem());
         }

@@ -281,10 +281,8 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
         Engine e = a.engine();
         Placement p = active;
         Engine.Snapshot s = e == null ? null : e.read();
-        List<String> notInForce = new ArrayList<>(startProblems);
-        notInForce.addAll(ConfigGuard.problems());
         HealthRules.Verdict health = HealthRules.evaluate(new HealthRules.Inputs(e == null ? null : e.bridgeName(),
-                notInForce, e == null ? "" : ask(e.bridge(), HypervisorBridge::problem),
+                startProblems, ConfigGuard.problems(), e == null ? "" : ask(e.bridge(), HypervisorBridge::problem),
                 e == null ? "" : faults(e, s), configured.policy(), p.policyName(), jitterOffSpec()));
         return new SchedulerState(System.currentTimeMillis(), e == null ? "" : e.bridgeName(), p.policyName(),
                 p.overlapPercent(), configured.policy(), a.earlierDecisions() + (s == null ? 0 : s.decisions()),

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class HealthRulesTest {
     private static HealthRules.Inputs inputs(String bridge, List<String> rejected, String problem, String fault,
             String configured, String active, String jitter) {
-        return new HealthRules.Inputs(bridge, rejected, problem, fault, configured, active, jitter);
+        return new HealthRules.Inputs(bridge, List.of(), rejected, problem, fault, configured, active, jitter);
     }
 
     private static HealthRules.Verdict healthy() {
@@ -20,6 +20,14 @@ class HealthRulesTest {
     @Test
     void everythingInForceIsNormal() {
         assertThat(healthy()).isEqualTo(new HealthRules.Verdict(Health.NORMAL, ""));
+    }
+
+    @Test
+    void startUpProblemsAreCheckFunctionAndComeFirst() {
+        assertThat(HealthRules.evaluate(new HealthRules.Inputs("kvm", List.of("state volume not found"),
+                List.of("configuration io.isochron.mqtt rejected: x"), "", "", "edf", "edf", "")))
+                .isEqualTo(new HealthRules.Verdict(Health.CHECK_FUNCTION,
+                        "state volume not found; configuration io.isochron.mqtt rejected: x"));
     }
 
     @Test
