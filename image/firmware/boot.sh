@@ -7,7 +7,7 @@ set -euo pipefail
 usage() {
   cat <<'EOF'
 usage: boot.sh [--firmware DIR] [--profile sim|kvm] [--state FILE|none] [--opcua-port N] [--mqtt URI]
-               [--console stdio|file:PATH] [--qmp PATH] [--accel auto|kvm|tcg] [--smp N] [--mem MB]
+               [--console stdio|file:PATH] [--qmp PATH] [--accel auto|kvm|tcg|tcg-single] [--smp N] [--mem MB]
                [--append "KERNEL ARGS"] [--retries N]
 
   --firmware DIR   build.sh's OUTDIR (default: image/target/firmware)
@@ -18,6 +18,9 @@ usage: boot.sh [--firmware DIR] [--profile sim|kvm] [--state FILE|none] [--opcua
   --mqtt URI       broker for a new state volume (default tcp://10.0.2.2:1883, this machine as QEMU's
                    user network shows it)
   --retries N      boots tried when the kernel fails before init (an early TCG oops), default 3
+  --accel A        auto (kvm when /dev/kvm is usable, else tcg); tcg-single: the emulator runs every
+                   CPU on one thread (slower, but without multi-threaded TCG's race with the kernel's
+                   text patching, e.g. when a sched_ext scheduler is attached or detached)
 EOF
 }
 die() { echo "boot.sh: $*" >&2; exit 2; }
@@ -58,7 +61,8 @@ case $console in stdio) log=$(mktemp) ;; file:?*) log=${console#file:} ;; *) die
 case $accel in
   auto) if [[ -r /dev/kvm && -w /dev/kvm ]]; then accel=kvm; else accel=tcg; fi ;;
   kvm|tcg) ;;
-  *) die "--accel must be auto, kvm or tcg, got '$accel'" ;;
+  tcg-single) accel=tcg,thread=single ;;
+  *) die "--accel must be auto, kvm, tcg or tcg-single, got '$accel'" ;;
 esac
 qmp=${qmp:-$(mktemp -u /tmp/isochron-firmware-qmp.XXXXXX)}
 

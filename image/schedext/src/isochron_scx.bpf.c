@@ -253,6 +253,8 @@ void ISO_OPS(iso_running, struct task_struct *p)
 
 		if (d != cpu && o->busy && o->category == k) {
 			__sync_fetch_and_add(&stats.corun_events[k], 1);
+			if (ctl.mode == MODE_INTERFERENCE_AWARE && ctl.overlap_pct == 0)
+				__sync_fetch_and_add(&stats.violations[k], 1);
 			break;
 		}
 	}

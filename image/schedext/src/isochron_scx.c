@@ -23,8 +23,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
+#include <poll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,25 +37,24 @@
 #include <linux/types.h>
 
 #include "isochron_scx.h"
+#include "loader.h"
 
 
-#ifndef SCHED_EXT
-#define SCHED_EXT 7
-#endif
 #define CATEGORIES ISO_CATEGORIES
 #define MAX_THREADS 64
 
-static const char *prog = "isochron-scx";
+const char *prog = "isochron-scx";
 
 static void usage(void)
 {
 	fprintf(stderr,
 		"usage: %s selftest [--seconds N] [--runs O|shortest-queue|stall,...] [--threads T] [--categories C]\n"
-		"                    [--slice-us S]\n",
-		prog);
+		"                    [--slice-us S]\n"
+		"       %s serve --socket PATH [--group NAME] [--slice-us S]\n",
+		prog, prog);
 }
 
-static long parse_long(const char *opt, const char *v, long lo, long hi)
+long parse_long(const char *opt, const char *v, long lo, long hi)
 {
 	char *end;
 	long n = strtol(v, &end, 10);
@@ -62,7 +66,7 @@ static long parse_long(const char *opt, const char *v, long lo, long hi)
 	return n;
 }
 
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's warnings (the verifier's log among them) are what explains a failed load. */
 	if (level == LIBBPF_DEBUG)
@@ -74,17 +78,10 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 /* The scheduler's object, linked into this program as data (ld -b binary in build.sh). */
 extern const char _binary_isochron_scx_bpf_start[], _binary_isochron_scx_bpf_end[];
 
-/* The loaded scheduler: its object, the thread map and its shared sections, mapped. */
-static struct {
-	struct bpf_object *obj;
-	struct bpf_map *threads;
-	volatile struct iso_ctl *ctl;
-	volatile struct iso_stats *stats;
-	volatile struct iso_exit *exit;
-} scx;
+struct scx scx;
 static atomic_int stop;
 
-static struct bpf_map *find_map(const char *name)
+struct bpf_map *find_map(const char *name)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(scx.obj, name);
 
@@ -108,8 +105,7 @@ static volatile void *section(const char *name, size_t size)
 	return p;
 }
 
-/* Opens the embedded object and sets the control block; returns 0 or a negative errno. */
-static int scx_open(const struct iso_ctl *ctl)
+int scx_open(const struct iso_ctl *ctl)
 {
 	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = "isochron");
 
@@ -143,7 +139,7 @@ static volatile void *mapped(const char *name, size_t size)
 }
 
 /* Loads it (verifier, JIT) and maps the shared sections. */
-static int scx_load(void)
+int scx_load(void)
 {
 	int err = bpf_object__load(scx.obj);
 
@@ -154,6 +150,19 @@ static int scx_load(void)
 	scx.stats = mapped(".data.stats", sizeof *scx.stats);
 	scx.exit = mapped(".data.exit", sizeof *scx.exit);
 	return 0;
+}
+
+void scx_close(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	size_t sizes[] = {sizeof *scx.ctl, sizeof *scx.stats, sizeof *scx.exit};
+	volatile void *maps[] = {scx.ctl, scx.stats, scx.exit};
+
+	for (int i = 0; i < 3; i++)
+		if (maps[i])
+			munmap((void *)maps[i], (sizes[i] + (size_t)page - 1) / (size_t)page * (size_t)page);
+	bpf_object__close(scx.obj);
+	memset(&scx, 0, sizeof scx);
 }
 
 struct stand_in {
@@ -189,7 +198,7 @@ static void *stand_in_main(void *arg)
 }
 
 /* The first line of a file, for reports ("?" if unreadable). */
-static const char *read_line(const char *path)
+const char *read_line(const char *path)
 {
 	static char buf[4][128];
 	static int next;
@@ -355,7 +364,7 @@ static int selftest(int argc, char **argv)
 		}
 	}
 
-	libbpf_set_print(libbpf_print);
+	libbpf_set_print(print_libbpf);
 	struct iso_ctl ctl = {.mode = (__u32)runs[0].mode, .overlap_pct = (__u32)runs[0].overlap,
 			      .slice_ns = (__u64)slice_us * 1000, .nr_cpus = (__u32)libbpf_num_possible_cpus()};
 	int err = scx_open(&ctl);
@@ -429,7 +438,7 @@ static int selftest(int argc, char **argv)
 
 	struct iso_exit ex = *(struct iso_exit *)scx.exit;
 	bpf_link__destroy(link);
-	bpf_object__close(scx.obj);
+	scx_close();
 	if (ex.kind != 0 && !drilled) {
 		printf("%s: the kernel ejected the scheduler (kind %lld): %s%s%s\n", prog, (long long)ex.kind, ex.reason,
 		       ex.msg[0] ? ": " : "", ex.msg);
@@ -445,6 +454,8 @@ int main(int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "selftest") == 0)
 		return selftest(argc - 2, argv + 2);
+	if (argc >= 2 && strcmp(argv[1], "serve") == 0)
+		return serve(argc - 2, argv + 2);
 	usage();
 	return 2;
 }

@@ -33,6 +33,7 @@ struct iso_stats {
 	__u64 dispatches[ISO_CATEGORIES];
 	__u64 refused[ISO_CATEGORIES];      /* a dispatch that left a category queued: it would have conflicted */
 	__u64 unadmitted[ISO_CATEGORIES];   /* a task that started without an admission (joined while running) */
+	__u64 violations[ISO_CATEGORIES];   /* a co-running event while strict separation (overlap 0) was in force */
 	__u64 wakeups; /* tasks placed straight on an idle CPU, which wakes it */
 };
 

@@ -51,8 +51,10 @@ final class Firmware implements AutoCloseable {
      * Boots with the state volume {@code state} ("none" for none) and OPC UA forwarded to {@code opcUaPort}.
      *
      * @param append extra kernel command line, may be empty
+     * @param bootOptions further options of boot.sh, e.g. {@code --accel tcg-single}
      */
-    static Firmware boot(Path dir, String name, String state, int opcUaPort, String append) throws IOException {
+    static Firmware boot(Path dir, String name, String state, int opcUaPort, String append, String... bootOptions)
+            throws IOException {
         Path console = dir.resolve(name + "-console.log");
         Path qmp = dir.resolve(name + ".qmp");
         List<String> command = new ArrayList<>(List.of(BOOT.toString(), "--firmware", DIRECTORY, "--state", state,
@@ -60,6 +62,7 @@ final class Firmware implements AutoCloseable {
         if (!append.isEmpty()) {
             command.addAll(List.of("--append", append));
         }
+        command.addAll(List.of(bootOptions));
         Path bootLog = dir.resolve(name + "-boot.log");
         Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(bootLog.toFile()).start();
         return new Firmware(console, bootLog, qmp, p);

@@ -1,5 +1,6 @@
 package io.isochron.shell;
 
+import io.isochron.api.runtime.Enforcement;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
 import io.isochron.api.runtime.SchedulerState;
@@ -20,6 +21,15 @@ final class StatusFormat {
                 s.policy().equals(s.configuredPolicy()) ? "" : " — fallback, configured: " + s.configuredPolicy()));
         b.append(String.format(Locale.ROOT, "health     %s%s%n", s.health(), s.healthReason().isEmpty() ? "" : ": " + s.healthReason()));
         b.append(String.format(Locale.ROOT, "bridge     %s%n", s.bridge().isEmpty() ? "(none)" : s.bridge()));
+        Enforcement e = s.enforcement();
+        b.append(String.format(Locale.ROOT, "enforced   %s%n", e.backend()));
+        if (!e.schedExtState().isEmpty()) {
+            b.append(String.format(Locale.ROOT, "sched_ext  %s%n", e.schedExtState()));
+        }
+        if (e.schedExt() != null) {
+            b.append(String.format(Locale.ROOT, "           %d dispatches, co-running %.3f s, %d violations%n",
+                    e.schedExt().dispatches(), e.schedExt().coRunningSeconds(), e.schedExt().violations()));
+        }
         b.append(String.format(Locale.ROOT, "decisions  %d (p99 latency %.2f µs)%n", s.decisionCount(),
                 s.decisionLatencyP99Micros()));
         if (!s.pcpus().isEmpty()) {

@@ -3,6 +3,7 @@ package io.isochron.shell;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.Enforcement;
 import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.PolicyControl;
@@ -29,6 +30,21 @@ class StatusFormatTest {
                 .containsPattern("cpu0\\s+plc/0\\s+BUS\\s+37.5")
                 .containsPattern("cpu1\\s+-\\s+0.0")
                 .containsPattern("GPU\\s+12.5\\s+113.0\\s+0.004");
+    }
+
+    @Test
+    void statusSaysHowDecisionsAreEnforcedWithTheKernelsCounters() {
+        SchedulerState s = state("interference-aware", "interference-aware", Health.NORMAL, "");
+        SchedulerState inKernel = new SchedulerState(s.timestampMillis(), "kvm", s.policy(), s.overlapPercent(),
+                s.configuredPolicy(), s.decisionCount(), s.decisionLatencyP99Micros(), s.health(), s.healthReason(),
+                s.pcpus(), s.vcpus(), s.components(), new Enforcement(Enforcement.SCHED_EXT,
+                        "sched_ext ops isochron (attached in 1.21 s), mode interference-aware, overlap 25 %",
+                        new Enforcement.SchedExtCounters(1200, 0.0125, 0)));
+        assertThat(StatusFormat.status(inKernel))
+                .contains("enforced   sched_ext\nsched_ext  sched_ext ops isochron (attached in 1.21 s), mode "
+                        + "interference-aware, overlap 25 %\n")
+                .contains("           1200 dispatches, co-running 0.013 s, 0 violations\n");
+        assertThat(StatusFormat.status(s)).contains("enforced   none\n").doesNotContain("sched_ext");
     }
 
     @Test

@@ -59,4 +59,15 @@ public interface HypervisorBridge {
     default String fault() {
         return "";
     }
+
+    /**
+     * The policy deciding from the next decision on, told on the bridge's thread before the first
+     * decision it makes and after every switch; a bridge that enforces in the kernel passes it on.
+     */
+    default void policyInForce(String policy, double overlapPercent) {}
+
+    /** How the decisions are put in force now; read by telemetry from any thread. */
+    default Enforcement enforcement() {
+        return new Enforcement(Enforcement.NONE, "", null);
+    }
 }

@@ -2,6 +2,7 @@ package io.isochron.api.runtime;
 
 import io.isochron.api.IoCategory;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A consistent snapshot of the scheduler for telemetry. Utilisations are percent averaged over
@@ -20,12 +21,22 @@ public record SchedulerState(
         String healthReason,
         List<Pcpu> pcpus,
         List<Vcpu> vcpus,
-        List<Component> components) {
+        List<Component> components,
+        Enforcement enforcement) {
 
     public SchedulerState {
         pcpus = List.copyOf(pcpus);
         vcpus = List.copyOf(vcpus);
         components = List.copyOf(components);
+        Objects.requireNonNull(enforcement, "enforcement");
+    }
+
+    /** A state without enforcement information ({@link Enforcement#NONE}). */
+    public SchedulerState(long timestampMillis, String bridge, String policy, double overlapPercent,
+            String configuredPolicy, long decisionCount, double decisionLatencyP99Micros, Health health,
+            String healthReason, List<Pcpu> pcpus, List<Vcpu> vcpus, List<Component> components) {
+        this(timestampMillis, bridge, policy, overlapPercent, configuredPolicy, decisionCount, decisionLatencyP99Micros,
+                health, healthReason, pcpus, vcpus, components, new Enforcement(Enforcement.NONE, "", null));
     }
 
     /** @param runningVcpu "vm/vcpu", or "" when idle */

@@ -1,5 +1,6 @@
 package io.isochron.api.telemetry;
 
+import io.isochron.api.runtime.Enforcement;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.SchedulerState;
 import io.isochron.api.runtime.TelemetryBufferStats;
@@ -42,6 +43,15 @@ public final class TelemetryModel {
         p.add(counter(null, "Scheduler/DecisionCount", s.decisionCount()));
         p.add(analog(null, "Scheduler/DecisionLatencyP99", Unit.MICROSECOND, LATENCY_RANGE_MICROS,
                 s.decisionLatencyP99Micros(), false));
+        Enforcement.SchedExtCounters bpf = s.enforcement().schedExt();
+        p.add(text(null, "Scheduler/Enforcement", s.enforcement().backend(), true));
+        p.add(text(null, "Scheduler/SchedExt/State", s.enforcement().schedExtState(), true));
+        p.add(counter(null, "Scheduler/SchedExt/Dispatches", bpf == null ? null : bpf.dispatches()));
+        p.add(new Point(null, "Scheduler/SchedExt/CoRunningSeconds", Kind.DOUBLE, Unit.NONE, 0, false,
+                bpf == null ? null : bpf.coRunningSeconds()));
+        p.add(counter(null, "Scheduler/SchedExt/Violations", bpf == null ? null : bpf.violations()));
+        // Counted once the kernel scheduler orders by deadline (its EDF mode); no value until then.
+        p.add(counter(null, "Scheduler/SchedExt/DeadlineMisses", null));
         p.add(new Point(null, "Health", Kind.HEALTH, Unit.NONE, 0, true, s.health()));
         p.add(text(null, "HealthReason", s.healthReason(), true));
         for (SchedulerState.Pcpu c : s.pcpus()) {

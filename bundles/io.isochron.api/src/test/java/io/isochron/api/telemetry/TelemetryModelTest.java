@@ -3,6 +3,7 @@ package io.isochron.api.telemetry;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.Enforcement;
 import io.isochron.api.runtime.Health;
 import io.isochron.api.runtime.JitterStats;
 import io.isochron.api.runtime.SchedulerState;
@@ -47,6 +48,31 @@ class TelemetryModelTest {
         assertThat(byPath.get("Jitter/Host/Samples").value()).isNull();
         assertThat(byPath.get("Telemetry/Corrupt").value()).isEqualTo(2L);
         assertThat(s.vms()).containsExactly("plc", "hmi");
+        assertThat(byPath.get("Scheduler/Enforcement").value()).isEqualTo("none");
+        assertThat(byPath.get("Scheduler/SchedExt/Dispatches").value()).as("no kernel scheduler").isNull();
+    }
+
+    @Test
+    void theKernelSchedulersCountersWhileItEnforces() {
+        SchedulerState s = state();
+        SchedulerState inKernel = new SchedulerState(s.timestampMillis(), "kvm", s.policy(), s.overlapPercent(),
+                s.configuredPolicy(), s.decisionCount(), s.decisionLatencyP99Micros(), s.health(), s.healthReason(),
+                s.pcpus(), s.vcpus(), s.components(), new Enforcement(Enforcement.SCHED_EXT, "ops isochron",
+                        new Enforcement.SchedExtCounters(1200, 0.0125, 3)));
+        Map<String, Point> byPath = TelemetryModel.of(inKernel, List.of(), null).points().stream()
+                .collect(Collectors.toMap(Point::path, p -> p));
+        assertThat(byPath.get("Scheduler/Enforcement")).satisfies(p -> {
+            assertThat(p.value()).isEqualTo("sched_ext");
+            assertThat(p.discrete()).as("a change of backend is news").isTrue();
+        });
+        assertThat(byPath.get("Scheduler/SchedExt/State").value()).isEqualTo("ops isochron");
+        assertThat(byPath.get("Scheduler/SchedExt/Dispatches")).satisfies(p -> {
+            assertThat(p.kind()).isEqualTo(Kind.UINT64);
+            assertThat(p.value()).isEqualTo(1200L);
+        });
+        assertThat(byPath.get("Scheduler/SchedExt/Violations").value()).isEqualTo(3L);
+        assertThat(byPath.get("Scheduler/SchedExt/CoRunningSeconds").value()).isEqualTo(0.0125);
+        assertThat(byPath.get("Scheduler/SchedExt/DeadlineMisses").value()).as("no EDF mode in the kernel yet").isNull();
     }
 
     @Test

@@ -138,6 +138,13 @@ class IsochronServerTest {
         m.put(s + "/DecisionCount", NodeIds.UInt64);
         m.put(s + "/DecisionLatencyP99", NodeIds.Double);
         m.put(s + "/SwitchPolicy", null);
+        m.put(s + "/Enforcement", NodeIds.String);
+        m.put(s + "/SchedExt", null);
+        m.put(s + "/SchedExt/State", NodeIds.String);
+        m.put(s + "/SchedExt/Dispatches", NodeIds.UInt64);
+        m.put(s + "/SchedExt/CoRunningSeconds", NodeIds.Double);
+        m.put(s + "/SchedExt/Violations", NodeIds.UInt64);
+        m.put(s + "/SchedExt/DeadlineMisses", NodeIds.UInt64);
         m.put("Isochron/PhysicalCpus", null);
         for (int i = 0; i < 4; i++) {
             String c = "Isochron/PhysicalCpus/Cpu" + i;

@@ -55,6 +55,8 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
     private long faultsLastWindow;
     private String lastFault = "";
     private final RateLimitedLog faultLog = new RateLimitedLog(LOG, Duration.ofSeconds(10));
+    /** The placement the bridge was last told is in force (bridge thread only). */
+    private Placement told;
 
     Engine(HypervisorBridge bridge, Placement placement, long windowNanos) {
         this.bridge = bridge;
@@ -105,6 +107,7 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
         beginWrite();
         try {
             advanceClock(nowNanos);
+            tellPolicy();
             long t0 = System.nanoTime();
             queues.classifyAndPlace(queues.placement(), vcpuId, summary, nowNanos, releaseNanos, periodNanos,
                     relativeDeadlineNanos);
@@ -112,6 +115,20 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
             decisions++;
         } finally {
             endWrite();
+        }
+    }
+
+    /** Tells the bridge the policy in force when it changed since it was last told: before a decision under it. */
+    private void tellPolicy() {
+        Placement p = queues.placement();
+        if (p != told) {
+            told = p;
+            try {
+                bridge.policyInForce(p.policyName(), p.overlapPercent());
+            } catch (RuntimeException e) {
+                faultLog.log(System.Logger.Level.ERROR, "hypervisor bridge '" + bridge.name()
+                        + "' failed to take the policy " + p.policyName() + ": " + e);
+            }
         }
     }
 
@@ -132,6 +149,7 @@ final class Engine implements SchedulerSink, RunQueues.Listener {
         beginWrite();
         try {
             advanceClock(nowNanos);
+            tellPolicy();
             queues.dispatch(nowNanos);
         } finally {
             endWrite();

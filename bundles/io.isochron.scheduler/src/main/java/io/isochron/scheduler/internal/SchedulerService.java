@@ -1,5 +1,6 @@
 package io.isochron.scheduler.internal;
 
+import io.isochron.api.runtime.Enforcement;
 import io.isochron.api.runtime.HypervisorBridge;
 import io.isochron.api.runtime.JitterSource;
 import io.isochron.api.runtime.PolicyControl;
@@ -288,7 +289,18 @@ public class SchedulerService implements PolicyControl, SchedulerStateSource {
                 p.overlapPercent(), configured.policy(), a.earlierDecisions() + (s == null ? 0 : s.decisions()),
                 s == null ? 0 : s.latencyP99Micros(), health.health(), health.reason(),
                 s == null ? List.of() : s.pcpus(), s == null ? List.of() : s.vcpus(),
-                s == null ? List.of() : s.components());
+                s == null ? List.of() : s.components(), e == null ? NOT_ATTACHED : enforcement(e.bridge()));
+    }
+
+    private static final Enforcement NOT_ATTACHED = new Enforcement(Enforcement.NONE, "no hypervisor bridge attached", null);
+
+    private static Enforcement enforcement(HypervisorBridge b) {
+        try {
+            Enforcement answer = b.enforcement();
+            return answer == null ? new Enforcement(Enforcement.NONE, "", null) : answer;
+        } catch (RuntimeException ex) {
+            return new Enforcement(Enforcement.NONE, "status unavailable: " + ex, null);
+        }
     }
 
     /** Decisions the bridge refused when told (counted here) and those it failed to apply on its own. */

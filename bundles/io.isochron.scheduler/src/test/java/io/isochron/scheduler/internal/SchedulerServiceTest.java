@@ -32,6 +32,7 @@ class SchedulerServiceTest {
         SchedulerSink sink;
         final List<String> decisions = new ArrayList<>();
         final List<String> placements = new ArrayList<>();
+        final List<String> policies = new ArrayList<>();
 
         ScriptedBridge(int pcpus) {
             this.pcpus = pcpus;
@@ -70,6 +71,11 @@ class SchedulerServiceTest {
         @Override
         public void preempt(int pcpu, int vcpuId) {
             decisions.add("preempt " + vcpuId + "@" + pcpu);
+        }
+
+        @Override
+        public void policyInForce(String policy, double overlapPercent) {
+            policies.add(policy + " " + overlapPercent);
         }
     }
 
@@ -128,6 +134,18 @@ class SchedulerServiceTest {
         bridge.sink.dispatch(1_000_000);
         SchedulerState s = service.snapshot();
         assertThat(s.components().get(IoCategory.GPU.ordinal()).peakPercent()).isEqualTo(120.0);
+    }
+
+    @Test
+    void theBridgeIsToldThePolicyBeforeTheFirstDecisionUnderIt() {
+        assertThat(bridge.policies).as("no decision yet").isEmpty();
+        gpuJobs();
+        assertThat(bridge.policies).containsExactly("interference-aware 0.0");
+        service.switchPolicy("interference-aware", 50);
+        assertThat(bridge.policies).as("told on the bridge's thread, not the switching one").hasSize(1);
+        bridge.sink.dispatch(1);
+        bridge.sink.dispatch(2);
+        assertThat(bridge.policies).containsExactly("interference-aware 0.0", "interference-aware 50.0");
     }
 
     @Test

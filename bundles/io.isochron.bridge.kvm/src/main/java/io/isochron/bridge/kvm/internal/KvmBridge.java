@@ -1,6 +1,7 @@
 package io.isochron.bridge.kvm.internal;
 
 import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.Enforcement;
 import io.isochron.api.runtime.HypervisorBridge;
 import io.isochron.api.runtime.SchedulerSink;
 import io.isochron.api.scheduling.RunQueueSummary;
@@ -8,6 +9,7 @@ import io.isochron.bridge.kvm.host.Kernel;
 import io.isochron.bridge.kvm.host.NativeException;
 import io.isochron.bridge.kvm.host.ProcFs;
 import io.isochron.bridge.kvm.host.SchedStat;
+import io.isochron.bridge.kvm.schedext.SchedExtEnforcer;
 import io.isochron.log.RateLimitedLog;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
@@ -15,6 +17,7 @@ import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
@@ -22,9 +25,11 @@ import org.HdrHistogram.Recorder;
  * The scheduler's view of a fixed set of running guests. Every tick (the guests' summary interval)
  * the vCPUs that ran finish their job, every idle vCPU with work becomes ready with its guest's newest
  * summary (or, without one, with the CPU time its thread used, as CPU-only work), the scheduler
- * dispatches, and the decisions are applied as thread affinities (see {@link AffinityPlanner}) and
- * read back. A new set of guests is a new bridge: the hypervisor component registers it, and the
- * scheduler re-attaches.
+ * dispatches, and the decisions are put in force: while the sched_ext scheduler is attached
+ * ({@link SchedExtEnforcer}), each vCPU thread's category goes to the kernel as soon as it is
+ * classified, and a guest's frame starts a round at once; otherwise the decisions are applied as
+ * thread affinities (see {@link AffinityPlanner}) and read back. A new set of guests is a new
+ * bridge: the hypervisor component registers it, and the scheduler re-attaches.
  */
 final class KvmBridge implements HypervisorBridge {
     private static final System.Logger LOG = System.getLogger("io.isochron.bridge.kvm");
@@ -40,6 +45,9 @@ final class KvmBridge implements HypervisorBridge {
     private final Kernel kernel;
     private final ProcFs proc;
     private final AffinityPlanner planner;
+    private final SchedExtEnforcer schedExt;
+    /** Every host CPU: a vCPU thread's affinity while the kernel scheduler places it. */
+    private final BitSet unpinned = new BitSet();
 
     // per vCPU id (dense, registration order), touched only on the tick thread and in start/preempt
     private final Vm[] vmOf;
@@ -59,6 +67,14 @@ final class KvmBridge implements HypervisorBridge {
     private final boolean[] reserved;
     /** Arrival of the frame whose summary the vCPU's current decision used; 0 once measured. */
     private final long[] frameArrivedAt;
+    /** The category the kernel scheduler was last given for each vCPU (null: none since it attached). */
+    private final IoCategory[] categoryInKernel;
+    /** Whether the kernel scheduler enforced in the last round, and which attachment of it. */
+    private boolean inKernel;
+    private int kernelGeneration = -1;
+    /** A guest's frame arrived since the last round (set by its channel's thread). */
+    private volatile boolean frameWaiting;
+    private final Runnable wake = this::frameArrived;
     /** Frame arrival → placement applied and read back, in µs; written by the tick, read by the shell. */
     private final Recorder frameToAffinity = new Recorder(3);
     private Histogram frameToAffinityTotal;
@@ -71,7 +87,8 @@ final class KvmBridge implements HypervisorBridge {
     private long faults;
     private final RateLimitedLog faultLog = new RateLimitedLog(LOG, Duration.ofMinutes(1));
 
-    KvmBridge(List<Vm> vms, int[] hostCpus, long tickNanos, boolean applyAffinity, Kernel kernel, ProcFs proc) {
+    KvmBridge(List<Vm> vms, int[] hostCpus, long tickNanos, boolean applyAffinity, Kernel kernel, ProcFs proc,
+            SchedExtEnforcer schedExt) {
         this.vms = List.copyOf(vms);
         this.hostCpus = hostCpus.clone();
         this.tickNanos = tickNanos;
@@ -79,6 +96,10 @@ final class KvmBridge implements HypervisorBridge {
         this.kernel = kernel;
         this.proc = proc;
         this.planner = new AffinityPlanner(hostCpus);
+        this.schedExt = schedExt;
+        for (int cpu : hostCpus) {
+            unpinned.set(cpu);
+        }
         int n = vms.stream().mapToInt(vm -> vm.vcpus.size()).sum();
         vmOf = new Vm[n];
         indexInVm = new int[n];
@@ -94,6 +115,7 @@ final class KvmBridge implements HypervisorBridge {
         runningVcpu = new int[hostCpus.length];
         frameArrivedAt = new long[n];
         reserved = new boolean[n];
+        categoryInKernel = new IoCategory[n];
         int id = 0;
         for (Vm vm : vms) {
             for (int i = 0; i < vm.vcpus.size(); i++, id++) {
@@ -140,6 +162,9 @@ final class KvmBridge implements HypervisorBridge {
         Thread t = new Thread(this::run, "isochron-kvm-bridge");
         t.setDaemon(true);
         ticker = t;
+        for (Vm vm : vms) {
+            vm.frameListener = wake;
+        }
         t.start();
     }
 
@@ -153,6 +178,11 @@ final class KvmBridge implements HypervisorBridge {
             t = ticker;
             ticker = null;
         }
+        for (Vm vm : vms) {
+            if (vm.frameListener == wake) {
+                vm.frameListener = null;
+            }
+        }
         if (t != null) {
             t.interrupt();
             try {
@@ -164,20 +194,32 @@ final class KvmBridge implements HypervisorBridge {
         sink = null;
     }
 
+    /** A guest's frame arrived: while the kernel scheduler enforces, its category goes there now, not next tick. */
+    private void frameArrived() {
+        if (inKernel) {
+            frameWaiting = true;
+            Thread t = ticker;
+            if (t != null) {
+                LockSupport.unpark(t);
+            }
+        }
+    }
+
     private void run() {
-        long next = System.nanoTime();
+        long next = System.nanoTime() + tickNanos;
         while (ticker == Thread.currentThread()) {
-            next += tickNanos;
-            long wait = next - System.nanoTime();
-            if (wait > 0) {
-                try {
-                    TimeUnit.NANOSECONDS.sleep(wait);
-                } catch (InterruptedException e) {
+            long now = System.nanoTime();
+            if (now - next >= 0) {
+                // fell behind by more than a tick: do not catch up with a burst
+                next = now - next >= tickNanos ? now + tickNanos : next + tickNanos;
+            } else if (!frameWaiting) {
+                LockSupport.parkNanos(this, next - now);
+                if (Thread.interrupted()) {
                     return;
                 }
-            } else {
-                next = System.nanoTime(); // fell behind: do not catch up with a burst
+                continue;
             }
+            frameWaiting = false;
             try {
                 tick(System.nanoTime());
             } catch (RuntimeException e) {
@@ -192,6 +234,7 @@ final class KvmBridge implements HypervisorBridge {
         if (s == null) {
             return;
         }
+        followKernelScheduler();
         for (int p = 0; p < runningVcpu.length; p++) {
             int v = runningVcpu[p];
             if (v >= 0) {
@@ -212,9 +255,41 @@ final class KvmBridge implements HypervisorBridge {
         }
         s.dispatch(now);
         planner.plan(vmOf.length, category, runningOn, queuedOn, reserved, target);
-        if (applyAffinity) {
+        if (applyAffinity && !inKernel) {
             apply();
         }
+    }
+
+    /**
+     * Notices the kernel scheduler coming and going. Newly attached: every vCPU thread it will place
+     * is unpinned (it decides where they run) and gets its category with its next classification.
+     * Gone: the affinities are applied again from the next plan on.
+     */
+    private void followKernelScheduler() {
+        boolean now = applyAffinity && schedExt.inForce();
+        int generation = schedExt.generation();
+        if (now && generation != kernelGeneration) {
+            kernelGeneration = generation;
+            Arrays.fill(categoryInKernel, null);
+            for (int id = 0; id < vmOf.length; id++) {
+                if (!reserved[id]) {
+                    try {
+                        kernel.setAffinity(tid[id], unpinned);
+                    } catch (NativeException e) {
+                        fault(label(id) + " (thread " + tid[id] + "): cannot unpin it for the sched_ext scheduler: "
+                                + e.getMessage());
+                    }
+                    applied[id].clear();
+                    schedExt.thread(tid[id], category[id]);
+                    categoryInKernel[id] = category[id];
+                }
+            }
+        } else if (!now && inKernel) {
+            for (BitSet a : applied) {
+                a.clear(); // pinned again by the next apply, whatever was applied before
+            }
+        }
+        inKernel = now;
     }
 
     /** The vCPU's work for this round, or null if it has none. */
@@ -271,7 +346,7 @@ final class KvmBridge implements HypervisorBridge {
         }
     }
 
-    /** p50/p99/max of frame arrival → placement in force since the bridge attached, for the shell. */
+    /** p50/p99/max of frame arrival → placement (or category in the kernel scheduler) in force since the bridge attached, for the shell. */
     synchronized String frameToAffinity() {
         Histogram h = frameToAffinity.getIntervalHistogram();
         if (frameToAffinityTotal == null) {
@@ -301,6 +376,31 @@ final class KvmBridge implements HypervisorBridge {
     public void queued(int pcpu, int vcpuId, IoCategory c) {
         category[vcpuId] = c;
         queuedOn[vcpuId] = pcpu;
+        if (inKernel && !reserved[vcpuId]) {
+            if (categoryInKernel[vcpuId] != c) {
+                schedExt.thread(tid[vcpuId], c);
+                categoryInKernel[vcpuId] = c;
+            }
+            if (frameArrivedAt[vcpuId] != 0) {
+                frameToAffinity.recordValue(Math.max(0, (System.nanoTime() - frameArrivedAt[vcpuId]) / 1000));
+                frameArrivedAt[vcpuId] = 0;
+            }
+        }
+    }
+
+    @Override
+    public void policyInForce(String policy, double overlapPercent) {
+        schedExt.policy(policy, overlapPercent);
+    }
+
+    @Override
+    public Enforcement enforcement() {
+        return schedExt.enforcement(applyAffinity);
+    }
+
+    /** The thread ids of this bridge's vCPUs. */
+    int[] vcpuThreads() {
+        return tid.clone();
     }
 
     @Override
@@ -325,8 +425,9 @@ final class KvmBridge implements HypervisorBridge {
      */
     @Override
     public String problem() {
-        return vms.stream()
-                .flatMap(vm -> vm.reservationProblems.values().stream())
+        return java.util.stream.Stream.concat(vms.stream().flatMap(vm -> vm.reservationProblems.values().stream()),
+                        java.util.stream.Stream.of(applyAffinity ? schedExt.problem() : ""))
+                .filter(p -> !p.isEmpty())
                 .collect(java.util.stream.Collectors.joining("; "));
     }
 
@@ -334,7 +435,9 @@ final class KvmBridge implements HypervisorBridge {
     @Override
     public String fault() {
         String f = lastFault;
-        return f.isEmpty() || System.nanoTime() - lastFaultAt > FAULT_MEMORY_NANOS ? "" : f;
+        String own = f.isEmpty() || System.nanoTime() - lastFaultAt > FAULT_MEMORY_NANOS ? "" : f;
+        String kernel = schedExt.fault();
+        return own.isEmpty() ? kernel : kernel.isEmpty() ? own : own + "; " + kernel;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.isochron.bridge.kvm.internal;
 
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 
 @ObjectClassDefinition(name = "Isochron KVM bridge",
         description = "Finds QEMU guests by their QMP sockets, reads their paravirtual channels and applies the "
@@ -29,6 +30,17 @@ public @interface KvmBridgeConfig {
     @AttributeDefinition(name = "Apply affinity", description = "Pin vCPU threads as decided; off: decide and "
             + "report only")
     boolean applyAffinity() default true;
+
+    @AttributeDefinition(name = "Enforcement", description = "How decisions are put in force: sched_ext (Isochron's "
+            + "BPF scheduler in the kernel decides at every dispatch; when it cannot, affinity and a Health problem), "
+            + "affinity (vCPU threads pinned every tick), auto (sched_ext where the kernel and the service offer it)",
+            options = {@Option(label = "auto", value = "auto"), @Option(label = "sched_ext", value = "sched_ext"),
+                @Option(label = "affinity", value = "affinity")})
+    String enforcement() default "auto";
+
+    @AttributeDefinition(name = "sched_ext service", description = "Socket of isochron-scx serve, which attaches "
+            + "the BPF scheduler for the bridge")
+    String schedExtSocket() default "/run/isochron/scx.sock";
 
     @AttributeDefinition(name = "Channel rate limit", description = "Frames per second accepted from one guest; "
             + "the excess is dropped and counted")

@@ -5,17 +5,22 @@ import io.isochron.api.runtime.HypervisorBridge;
 import io.isochron.bridge.kvm.host.CpuList;
 import io.isochron.bridge.kvm.host.Kernel;
 import io.isochron.bridge.kvm.host.ProcFs;
+import io.isochron.bridge.kvm.schedext.EnforcementMode;
+import io.isochron.bridge.kvm.schedext.SchedExtEnforcer;
 import io.isochron.channel.transport.SerialNative;
 import io.isochron.config.ConfigGuard;
 import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
@@ -40,6 +45,7 @@ import org.osgi.service.metatype.annotations.Designate;
         property = {"osgi.command.scope=isochron", "osgi.command.function=guests"})
 public class KvmHypervisor {
     static final String PID = "io.isochron.bridge.kvm";
+    private static final Path SCHED_EXT_SYSFS = Path.of("/sys/kernel/sched_ext");
     private static final System.Logger LOG = System.getLogger(PID);
 
     private final Kernel kernel = Kernel.load();
@@ -55,6 +61,7 @@ public class KvmHypervisor {
     private final Object registrationLock = new Object();
     private ServiceRegistration<HypervisorBridge> registration;
     private volatile KvmBridge bridge;
+    private volatile SchedExtEnforcer schedExt;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     void setJitter(GuestJitterSink sink) {
@@ -98,7 +105,9 @@ public class KvmHypervisor {
     private void start(KvmSettings s) {
         settings = s;
         LOG.log(Level.INFO, "KVM bridge: scheduling on host CPUs " + KvmSettings.cpuList(s.hostCpus()) + ", watching "
-                + s.watched());
+                + s.watched() + ", enforcement " + s.enforcement().configName());
+        schedExt = new SchedExtEnforcer(s.applyAffinity() ? s.enforcement() : EnforcementMode.AFFINITY,
+                s.schedExtSocket(), SCHED_EXT_SYSFS).start();
         watcher = new GuestWatcher(s, proc, () -> jitter, GuestReservations.of(s.reservations(), kernel, proc, online),
                 guests -> register(s, guests));
         watcher.start();
@@ -110,6 +119,10 @@ public class KvmHypervisor {
             watcher = null;
         }
         unregister();
+        SchedExtEnforcer x = schedExt;
+        if (x != null) {
+            x.close(); // the service detaches the scheduler: the vCPU threads return to the fair class
+        }
     }
 
     /**
@@ -123,13 +136,20 @@ public class KvmHypervisor {
         List<Vm> guests = found.stream().sorted(java.util.Comparator.comparing((Vm vm) -> vm.name)).toList();
         synchronized (registrationLock) {
             ServiceRegistration<HypervisorBridge> previous = registration;
-            KvmBridge b = new KvmBridge(guests, s.hostCpus(), s.tickNanos(), s.applyAffinity(), kernel, proc);
+            SchedExtEnforcer x = schedExt;
+            KvmBridge b = new KvmBridge(guests, s.hostCpus(), s.tickNanos(), s.applyAffinity(), kernel, proc, x);
             Dictionary<String, Object> props = new Hashtable<>();
             props.put(HypervisorBridge.NAME_PROPERTY, b.name());
             props.put("isochron.kvm.guests", guests.stream().map(vm -> vm.name).toArray(String[]::new));
             registration = context.registerService(HypervisorBridge.class, b, props);
+            KvmBridge old = bridge;
             bridge = b;
             unregister(previous);
+            if (old != null) {
+                // threads of guests that went: the kernel scheduler's table is not left to fill up
+                Set<Integer> kept = Arrays.stream(b.vcpuThreads()).boxed().collect(Collectors.toSet());
+                Arrays.stream(old.vcpuThreads()).filter(t -> !kept.contains(t)).forEach(x::forget);
+            }
         }
     }
 

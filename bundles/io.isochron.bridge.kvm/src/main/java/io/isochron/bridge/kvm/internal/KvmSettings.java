@@ -1,5 +1,6 @@
 package io.isochron.bridge.kvm.internal;
 
+import io.isochron.bridge.kvm.schedext.EnforcementMode;
 import io.isochron.bridge.kvm.host.CpuList;
 import io.isochron.bridge.kvm.reservation.Bandwidth;
 import io.isochron.bridge.kvm.reservation.ReservationSpec;
@@ -15,7 +16,8 @@ import java.util.stream.Collectors;
 
 /** The validated configuration of the KVM bridge (PID {@code io.isochron.bridge.kvm}). */
 record KvmSettings(Path directory, Map<String, Path> sockets, String chardev, int[] hostCpus, long tickNanos,
-        boolean applyAffinity, int framesPerSecond, double[] bytesPerSecond, List<ReservationSpec> reservations) {
+        boolean applyAffinity, int framesPerSecond, double[] bytesPerSecond, List<ReservationSpec> reservations,
+        EnforcementMode enforcement, Path schedExtSocket) {
 
     /** Where guests are looked for, for log lines and the shell. */
     String watched() {
@@ -99,9 +101,14 @@ record KvmSettings(Path directory, Map<String, Path> sockets, String chardev, in
             }
             reservations.add(r);
         }
+        EnforcementMode enforcement = EnforcementMode.parse(c.enforcement());
+        if (c.schedExtSocket().isBlank()) {
+            throw new IllegalArgumentException("property 'schedExtSocket' is empty; it must be the path of "
+                    + "isochron-scx serve's socket");
+        }
         return new KvmSettings(dir, sockets, c.channelChardev().trim(), cpus.stream().toArray(),
                 TimeUnit.MILLISECONDS.toNanos(c.tickMillis()), c.applyAffinity(), c.channelFramesPerSecond(), bytes,
-                List.copyOf(reservations));
+                List.copyOf(reservations), enforcement, Path.of(c.schedExtSocket().strip()));
     }
 
     static String cpuList(int[] cpus) {

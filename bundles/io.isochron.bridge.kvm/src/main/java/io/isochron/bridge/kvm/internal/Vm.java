@@ -36,6 +36,8 @@ final class Vm implements ChannelListener, AutoCloseable {
     /** vCPU index (or -1 for the guest) → why its configured reservation is not in force. */
     final Map<Integer, String> reservationProblems = new ConcurrentHashMap<>();
     private volatile Channel channel;
+    /** Told when a frame arrived (the bridge wakes its decision thread); null when none is. */
+    volatile Runnable frameListener;
 
     Vm(String name, Path qmpSocket, int qemuPid, List<VcpuThread> vcpus, QmpClient qmp, SummaryConverter converter,
             Supplier<GuestJitterSink> jitter) {
@@ -70,6 +72,10 @@ final class Vm implements ChannelListener, AutoCloseable {
         synchronized (pending) {
             converter.convert(frame, pending);
             pendingAt = now;
+        }
+        Runnable l = frameListener;
+        if (l != null) {
+            l.run();
         }
         GuestJitterSink sink = jitter.get();
         if (sink != null && frame.hasCycle()) {

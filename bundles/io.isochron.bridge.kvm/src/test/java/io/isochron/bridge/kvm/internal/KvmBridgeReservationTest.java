@@ -1,5 +1,7 @@
 package io.isochron.bridge.kvm.internal;
 
+import io.isochron.bridge.kvm.schedext.EnforcementMode;
+import io.isochron.bridge.kvm.schedext.SchedExtEnforcer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.isochron.api.IoCategory;
@@ -71,7 +73,8 @@ class KvmBridgeReservationTest {
             vm.reservations.put(0, new Reservation(spec, tids[0], all, null,
                     SchedAttributes.deadline(2_000_000, 10_000_000, 10_000_000), ""));
             KvmBridge bridge = new KvmBridge(List.of(vm), new int[] {last}, TimeUnit.HOURS.toNanos(1), true, kernel,
-                    new ProcFs());
+                    new ProcFs(), new SchedExtEnforcer(EnforcementMode.AFFINITY, Path.of("/nonexistent"),
+                            Path.of("/nonexistent")));
             AllOnZero sink = new AllOnZero();
             sink.bridge = bridge;
             bridge.attach(sink);

@@ -3,6 +3,7 @@ package io.isochron.bridge.kvm.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.isochron.bridge.kvm.schedext.EnforcementMode;
 import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.BitSet;
@@ -17,6 +18,11 @@ class KvmSettingsTest {
 
     private static KvmBridgeConfig config(String cpus, int tick, String[] sockets, String[] bandwidths,
             String[] reservations) {
+        return config(cpus, tick, sockets, bandwidths, reservations, "auto");
+    }
+
+    private static KvmBridgeConfig config(String cpus, int tick, String[] sockets, String[] bandwidths,
+            String[] reservations, String enforcement) {
         return new KvmBridgeConfig() {
             @Override
             public Class<? extends Annotation> annotationType() {
@@ -66,6 +72,16 @@ class KvmSettingsTest {
             @Override
             public String[] reservations() {
                 return reservations;
+            }
+
+            @Override
+            public String enforcement() {
+                return enforcement;
+            }
+
+            @Override
+            public String schedExtSocket() {
+                return "/run/isochron/scx.sock";
             }
         };
     }
@@ -118,5 +134,15 @@ class KvmSettingsTest {
                 new String[] {"plc1/vcpu0=2ms/10ms@7"}), ONLINE))
                 .hasMessage("property 'reservations': partition CPUs of 'plc1/vcpu0=2ms/10ms@7' must be online CPUs "
                         + "(online: 0-3)");
+    }
+
+    @Test
+    void enforcementIsOneOfThreeNamesAndDefaultsToAuto() {
+        assertThat(KvmSettings.from(config("", 100, new String[0], BANDWIDTHS), ONLINE).enforcement())
+                .isEqualTo(EnforcementMode.AUTO);
+        assertThat(KvmSettings.from(config("", 100, new String[0], BANDWIDTHS, new String[0], " SCHED_EXT "), ONLINE)
+                .enforcement()).isEqualTo(EnforcementMode.SCHED_EXT);
+        assertThatThrownBy(() -> KvmSettings.from(config("", 100, new String[0], BANDWIDTHS, new String[0], "bpf"),
+                ONLINE)).hasMessage("property 'enforcement' = 'bpf' is not one of auto, sched_ext, affinity");
     }
 }
