@@ -94,6 +94,6 @@ grep -q 'struct sched_ext_ops {' "$work/vmlinux.h" || die "the kernel $vmlinux h
 "$bpftool" gen object "$work/isochron_scx_bpf" "$work/isochron_scx.bpf.o"
 (cd "$work" && ld -r -b binary -z noexecstack -o scx_object.o isochron_scx_bpf)
 gcc -static -O2 -Wall -Wextra -Werror -s -ffile-prefix-map="$here=." -I "$x/usr/include" \
-  -o "$out/isochron-scx" "$here/src/isochron_scx.c" "$here/src/serve.c" "$work/scx_object.o" \
+  -o "$out/isochron-scx" "$here/src/isochron_scx.c" "$here/src/selftest.c" "$here/src/serve.c" "$work/scx_object.o" \
   "$lib/libbpf.a" "$lib/libelf.a" "$lib/libz.a" "$lib/libzstd.a" -lpthread
 echo "build.sh: $out/isochron-scx (toolchain $(paste -sd' ' "$tc/versions"))"

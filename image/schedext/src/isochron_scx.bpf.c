@@ -49,6 +49,15 @@ u64 holders[CATEGORIES];
 u32 gates[CATEGORIES];
 
 SEC(".data.stats") struct iso_stats stats;
+SEC(".data.observed") struct iso_observed observed;
+
+/* What each CPU runs, seen by the context-switch observer (any class). */
+struct iso_seen {
+	u32 category;
+	u32 busy;
+	u64 since_ns;
+};
+struct iso_seen seen[MAX_CPUS];
 SEC(".data.exit") struct iso_exit exit_info;
 
 /*
@@ -163,7 +172,7 @@ static __always_inline bool take(u32 k, s32 cpu, u64 now)
 	bool fresh = false;
 
 	k &= CATEGORIES - 1;
-	if (k != 0 && k == ctl.drill_stall)
+	if (ctl.drill_stall == ISO_DRILL_ALL || (k != 0 && k == ctl.drill_stall))
 		return false;
 	if (k != 0 && ctl.mode != MODE_SHORTEST_QUEUE && !claim(k, cpu, now, &fresh))
 		return false;
@@ -192,7 +201,7 @@ void ISO_OPS(iso_enqueue, struct task_struct *p, u64 enq_flags)
 
 	/* An idle CPU that may run it gets it at once (placing it on that CPU's queue wakes it);
 	 * otherwise it waits in its category's queue for the next CPU that may. */
-	if (k == 0 || (k != ctl.drill_stall && admissible(k, -1, now))) {
+	if (ctl.drill_stall != ISO_DRILL_ALL && (k == 0 || (k != ctl.drill_stall && admissible(k, -1, now)))) {
 		cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
 		c = cpu_state(cpu);
 		if (c && (k == 0 || claim(k, cpu, now, &fresh))) {
@@ -320,6 +329,55 @@ void ISO_OPS(iso_dequeue, struct task_struct *p, u64 deq_flags)
 	/* A task that leaves while its CPU holds the claim for it (it was waiting to resume). */
 	if (c && k != 0 && !c->busy && c->holder_pid == p->pid)
 		release(k, cpu);
+}
+
+/*
+ * The observer: at every context switch, whatever the scheduling class, the same accounting of run
+ * and co-running time per category as in running/stopping, so that the kernel's own scheduler,
+ * affinity and this scheduler are measured alike. Attached by the self-test only.
+ */
+SEC("tp_btf/sched_switch")
+int BPF_PROG(iso_observe, bool preempt, struct task_struct *prev, struct task_struct *next, unsigned int prev_state)
+{
+	s32 cpu = bpf_get_smp_processor_id();
+	u64 now = bpf_ktime_get_ns();
+	struct iso_seen *c;
+	u32 k;
+	s32 d;
+
+	if (cpu < 0 || cpu >= MAX_CPUS)
+		return 0;
+	c = &seen[cpu & (MAX_CPUS - 1)];
+	if (c->busy) {
+		k = c->category & (CATEGORIES - 1);
+		c->busy = 0;
+		__sync_fetch_and_add(&observed.run_ns[k], now - c->since_ns);
+		bpf_for(d, 0, nr_cpus()) {
+			struct iso_seen *o = &seen[d & (MAX_CPUS - 1)];
+			u64 from;
+
+			if (d == cpu || !o->busy || o->category != k)
+				continue;
+			from = o->since_ns > c->since_ns ? o->since_ns : c->since_ns;
+			if (now > from)
+				__sync_fetch_and_add(&observed.corun_ns[k], now - from);
+		}
+	}
+	k = category_of(next);
+	if (k == 0)
+		return 0;
+	bpf_for(d, 0, nr_cpus()) {
+		struct iso_seen *o = &seen[d & (MAX_CPUS - 1)];
+
+		if (d != cpu && o->busy && o->category == k) {
+			__sync_fetch_and_add(&observed.corun_events[k], 1);
+			break;
+		}
+	}
+	c->category = k;
+	c->since_ns = now;
+	c->busy = 1;
+	return 0;
 }
 
 s32 SEC("struct_ops.s/iso_init") BPF_PROG(iso_init)

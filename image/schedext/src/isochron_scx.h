@@ -4,6 +4,7 @@
 #define ISOCHRON_SCX_H
 
 #define ISO_CATEGORIES 8 /* 0: none (never conflicts), 1..7: the I/O categories user space names */
+#define ISO_DRILL_ALL 0xff
 
 enum iso_mode { MODE_SHORTEST_QUEUE = 0, MODE_INTERFERENCE_AWARE = 1 };
 
@@ -21,7 +22,8 @@ struct iso_ctl {
 	__u32 overlap_pct; /* O in [0, 100] */
 	__u64 slice_ns;
 	__u32 nr_cpus;
-	__u32 drill_stall;  /* ejection drill: a category never dispatched (0: none), so that the kernel's
+	__u32 drill_stall;  /* ejection drill: a category never dispatched (0: none; ISO_DRILL_ALL: every
+			     * thread of the scheduler, category 0 included), so that the kernel's
 			     * watchdog ejects the scheduler */
 };
 
@@ -35,6 +37,14 @@ struct iso_stats {
 	__u64 unadmitted[ISO_CATEGORIES];   /* a task that started without an admission (joined while running) */
 	__u64 violations[ISO_CATEGORIES];   /* a co-running event while strict separation (overlap 0) was in force */
 	__u64 wakeups; /* tasks placed straight on an idle CPU, which wakes it */
+};
+
+/* What ran, seen at every context switch whatever the scheduling class (section .data.observed):
+ * the measure that compares the kernel's default scheduler, affinity and this scheduler alike. */
+struct iso_observed {
+	__u64 run_ns[ISO_CATEGORIES];
+	__u64 corun_ns[ISO_CATEGORIES];
+	__u64 corun_events[ISO_CATEGORIES];
 };
 
 /* Why the kernel or the scheduler ended it (section .data.exit). */

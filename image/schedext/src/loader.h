@@ -22,6 +22,7 @@ struct scx {
 	volatile struct iso_ctl *ctl;
 	volatile struct iso_stats *stats;
 	volatile struct iso_exit *exit;
+	volatile struct iso_observed *observed;
 };
 extern struct scx scx;
 
@@ -37,6 +38,9 @@ int print_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap);
 long parse_long(const char *opt, const char *v, long lo, long hi);
 /* The first line of a file ("?" if unreadable); four results stay valid at a time. */
 const char *read_line(const char *path);
+/* A loaded global data section, mapped from the kernel. */
+volatile void *mapped(const char *name, size_t size);
+int selftest(int argc, char **argv);
 int serve(int argc, char **argv);
 
 #endif

@@ -18,6 +18,10 @@
  * appliance stopped or died) the scheduler is detached and its threads return to the fair class:
  * no thread stays under rules nobody maintains. One controller at a time; it may move only
  * threads of its own user (root: any), never one under a real-time or deadline policy.
+ *
+ * --drill-after S is the ejection drill on a box: S seconds after the first attach, every thread of
+ * the scheduler is starved, so that the kernel's watchdog ejects it and the appliance's fallback
+ * shows (once per start of the service).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -44,6 +48,9 @@ static struct {
 	int discarding;         /* the rest of a line that was too long */
 	struct bpf_link *link;  /* attached when not null */
 	long slice_us;
+	long drill_after;       /* seconds after the first attach; 0: no drill */
+	int drilled;
+	struct timespec first_attach;
 } ctl_conn = {.fd = -1};
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -134,6 +141,8 @@ static void attach(void)
 		return;
 	}
 	say("scheduler attached in %.2f s (sched_ext %s)", since(&t0), read_line("/sys/kernel/sched_ext/state"));
+	if (ctl_conn.first_attach.tv_sec == 0)
+		clock_gettime(CLOCK_MONOTONIC, &ctl_conn.first_attach);
 	reply("attached %.2f %s", since(&t0), read_line("/sys/kernel/sched_ext/root/ops"));
 }
 
@@ -371,8 +380,10 @@ int serve(int argc, char **argv)
 			group = argv[i + 1];
 		else if (strcmp(argv[i], "--slice-us") == 0)
 			ctl_conn.slice_us = parse_long(argv[i], argv[i + 1], 100, 1000000);
+		else if (strcmp(argv[i], "--drill-after") == 0)
+			ctl_conn.drill_after = parse_long(argv[i], argv[i + 1], 1, 86400);
 		else {
-			say("unknown option '%s' (allowed: --socket PATH, --group NAME, --slice-us S)", argv[i]);
+			say("unknown option '%s' (allowed: --socket PATH, --group NAME, --slice-us S, --drill-after S)", argv[i]);
 			return 2;
 		}
 	}
@@ -392,6 +403,13 @@ int serve(int argc, char **argv)
 		if (n < 0 && errno != EINTR) {
 			say("poll: %s", strerror(errno));
 			return 2;
+		}
+		if (ctl_conn.link && ctl_conn.drill_after && !ctl_conn.drilled
+		    && since(&ctl_conn.first_attach) >= ctl_conn.drill_after) {
+			ctl_conn.drilled = 1;
+			scx.ctl->drill_stall = ISO_DRILL_ALL;
+			say("ejection drill: every thread of the scheduler starved from now on; the kernel's watchdog "
+			    "will eject it");
 		}
 		if (ctl_conn.link && scx.exit->kind != 0) {
 			struct iso_exit ex = *(struct iso_exit *)scx.exit;

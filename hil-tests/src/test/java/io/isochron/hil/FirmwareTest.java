@@ -34,6 +34,8 @@ class FirmwareTest {
     private static final String NODE = "box-1";
     /** Under TCG on two loaded cores the JVM takes a minute or two to come up; allow for much worse. */
     private static final long READY_SECONDS = 600;
+    /** The kvm box's ejection drill: this long after the sched_ext scheduler is first attached. */
+    private static final long DRILL_SECONDS = 20;
 
     private Path dir;
     private Mosquitto broker;
@@ -214,8 +216,10 @@ class FirmwareTest {
 
     /**
      * A box of the kvm profile runs the guests its state volume defines, as the appliance's user, and
-     * its appliance schedules their vCPU threads: QEMU inside the firmware, the bridge on QMP. Its
-     * logs are on the state volume after a clean shutdown.
+     * its appliance schedules their vCPU threads: QEMU inside the firmware, the bridge on QMP, the
+     * kernel's sched_ext scheduler enforcing, driven over OPC UA; the ejection drill makes the kernel
+     * eject it and the bridge fall back and attach it again while the guest keeps running. Its logs
+     * are on the state volume after a clean shutdown.
      */
     @Test
     @Order(7)
@@ -225,11 +229,11 @@ class FirmwareTest {
         Path seed = Files.createDirectories(dir.resolve("kvm"));
         Files.writeString(seed.resolve("firmware.conf"), "PROFILE=kvm\n");
         Path vms = Files.createDirectories(seed.resolve("vms"));
-        // The smallest guest: a firmware that halts its one vCPU (x86 starts at the image's last 16
-        // bytes: cli; hlt; jmp back to the hlt), idle and without an agent: CPU-only work.
+        // The smallest busy guest: a firmware whose one vCPU spins (x86 starts at the image's last 16
+        // bytes: jmp to itself), always runnable, without an agent: CPU-only work.
         byte[] bios = new byte[64 * 1024];
         Arrays.fill(bios, (byte) 0xF4);
-        System.arraycopy(new byte[] {(byte) 0xFA, (byte) 0xF4, (byte) 0xEB, (byte) 0xFD}, 0, bios, bios.length - 16, 4);
+        System.arraycopy(new byte[] {(byte) 0xEB, (byte) 0xFE}, 0, bios, bios.length - 16, 2);
         Files.write(vms.resolve("halt.bin"), bios);
         Files.writeString(vms.resolve("g1.conf"), """
                 # the test guest
@@ -240,35 +244,45 @@ class FirmwareTest {
         Path volume = Firmware.stateVolume(seed, dir.resolve("kvm.img"));
         // One emulator thread for both CPUs: attaching and detaching the sched_ext scheduler patches
         // the kernel's text, which multi-threaded TCG now and then turns into an int3 oops.
-        firmware = Firmware.boot(dir, "boot-kvm", volume.toString(), opcUa.port, "", "--accel", "tcg-single");
+        firmware = Firmware.boot(dir, "boot-kvm", volume.toString(), opcUa.port, "isochron.schedext-drill=" + DRILL_SECONDS,
+                "--accel", "tcg-single");
         firmware.awaitReady(1, READY_SECONDS);
         assertThat(firmware.console()).contains("isochron-vm: g1: starting").contains("profile kvm");
         opcUa.connect();
         firmware.await(() -> opcUa.children("Isochron/VirtualMachines").contains("g1"), 120, "guest g1 in OPC UA");
         firmware.await(() -> opcUa.children("Isochron/VirtualMachines/g1").contains("Vcpu0"), 60, "g1's vCPU");
         // The kernel's sched_ext scheduler enforces (enforcement = auto): the bridge had it attached
-        // by isochron-scx serve and gave it g1's vCPU thread; an operator's switch over OPC UA reaches
-        // its control block and is read back from there.
+        // by isochron-scx serve and gave it g1's vCPU thread. The ejection drill: DRILL_SECONDS after
+        // that (the appliance is still starting under TCG) the service starves every thread of the
+        // scheduler; the kernel's watchdog ejects it, the bridge pins the guest's thread instead and
+        // says why, the guest keeps running, and the bridge attaches the scheduler again.
+        firmware.await(() -> firmware.console().contains("isochron-scx: the kernel ejected the scheduler"),
+                DRILL_SECONDS + 180, "the ejection drill");
+        firmware.await(() -> firmware.console().contains("KVM bridge: enforcing by affinity, because the kernel "
+                + "ejected the scheduler: runnable task stall"), 60, "the bridge's fallback");
         firmware.await(() -> "sched_ext".equals(opcUa.value("Isochron/Scheduler/Enforcement")), 120,
-                "sched_ext enforcement");
+                "sched_ext attached again");
+        assertThat(firmware.console().split("isochron-scx: scheduler attached", -1)).as("attached, ejected, attached")
+                .hasSize(3);
+        // Switches over OPC UA reach its control block and are read back from there.
         assertThat((String) opcUa.value("Isochron/Scheduler/SchedExt/State")).contains("ops isochron")
                 .contains("mode interference-aware, overlap 0 %");
-        assertThat(firmware.console()).contains("isochron-scx: controller connected")
-                .contains("isochron-scx: scheduler attached");
         opcUa.connectAsOperator();
         opcUa.switchPolicy("interference-aware", 50);
         firmware.await(() -> String.valueOf(opcUa.value("Isochron/Scheduler/SchedExt/State"))
-                .contains("mode interference-aware, overlap 50 %"), 30, "overlap 50 in the kernel scheduler");
+                .contains("mode interference-aware, overlap 50 %"), 60, "overlap 50 in the kernel scheduler");
         opcUa.switchPolicy("shortest-queue", 0);
         firmware.await(() -> String.valueOf(opcUa.value("Isochron/Scheduler/SchedExt/State"))
-                .contains("mode shortest-queue"), 30, "shortest-queue in the kernel scheduler");
-        assertThat(opcUa.value("Isochron/Health")).as("NORMAL (no thread refused), not: %s",
+                .contains("mode shortest-queue"), 60, "shortest-queue in the kernel scheduler");
+        assertThat(opcUa.value("Isochron/Health")).as("NORMAL (attached again, no thread refused), not: %s",
                 opcUa.value("Isochron/HealthReason")).isEqualTo(0);
         System.out.println("kvm box: Scheduler/SchedExt/State = " + opcUa.value("Isochron/Scheduler/SchedExt/State"));
         firmware.console().lines().filter(l -> l.startsWith("isochron-scx: ")).forEach(l -> System.out.println("kvm box: " + l));
         // A clean shutdown stops the guests too; what the appliance and the guest said stays on the volume.
         opcUa.close();
         firmware.powerOff(120);
+        assertThat(firmware.console().split("isochron-vm: g1: starting", -1)).as("the guest ran on throughout")
+                .hasSize(2);
         assertThat(firmware.console()).contains("isochron-vm: g1: stopped")
                 .as("the appliance went, so the service detached the scheduler")
                 .contains("isochron-scx: scheduler detached (the controller is gone)");
@@ -277,6 +291,7 @@ class FirmwareTest {
                 .contains("INFO  io.isochron.bridge.kvm: KVM bridge: guest g1")
                 .contains("KVM bridge: sched_ext scheduler ops isochron")
                 .doesNotContain("sched_ext service:")
+                .contains("KVM bridge: enforcing by affinity, because the kernel ejected the scheduler: runnable task stall")
                 .contains("isochron-supervise: stopped");
         assertThat(Firmware.readFromVolume(volume, "/log/vm-g1.log")).as("QEMU's log: stopped by rcK")
                 .contains("terminating on signal 15");
@@ -284,9 +299,11 @@ class FirmwareTest {
 
     /**
      * Isochron's sched_ext scheduler on the firmware's kernel: its self-test attaches it once and
-     * runs stand-in threads of two categories under interference-aware at overlap 0 and 50 and
-     * under shortest-queue (switched by a write, no reload); the scheduler's own count, taken where
-     * tasks start and stop, shows no co-running at overlap 0. Then the ejection drill.
+     * runs periodic stand-in threads of two categories under the kernel's fair class, pinned a CPU
+     * per category, and in the scheduler at interference-aware overlap 0 and 50 and shortest-queue
+     * (switched by a write, no reload); the scheduler's own count, taken where tasks start and stop,
+     * and the context-switch observer's (any class) show no co-running at overlap 0. Then the
+     * ejection drill.
      */
     @Test
     @Order(8)
@@ -310,6 +327,7 @@ class FirmwareTest {
                 .contains("isochron-scx: every run within its definition")
                 .contains("isochron-scx selftest: exit 0");
         String strict = run(console, "interference-aware, overlap 0 %");
+        // twice per category: the scheduler's own count and the context-switch observer's
         Matcher categories = Pattern.compile("category \\d: run ([0-9.]+) s, co-running ([0-9.]+) s \\((\\d+) events\\)")
                 .matcher(strict);
         int seen = 0;
@@ -319,9 +337,15 @@ class FirmwareTest {
             assertThat(categories.group(2) + " s, " + categories.group(3) + " events").as("co-running at overlap 0")
                     .isEqualTo("0.000 s, 0 events");
         }
-        assertThat(seen).as("categories reported").isEqualTo(2);
-        assertThat(run(console, "interference-aware, overlap 50 %")).contains("within the definition (overlap 50 %)");
-        assertThat(run(console, "shortest-queue, overlap 0 %")).contains("separates nothing");
+        assertThat(seen).as("categories reported, by the scheduler and by the observer").isEqualTo(4);
+        assertThat(run(console, "affinity (a CPU per category)")).as("pinned a CPU per category: no co-running either")
+                .contains("category 1: run").doesNotContainPattern("co-running [0-9.]*[1-9][0-9.]* s");
+        assertThat(run(console, "default (fair class)")).contains("observed at context switches: category 1");
+        assertThat(console).contains("isochron-scx: side by side");
+        assertThat(strict).as("no thread lost by the switch into it").contains("every stand-in ran");
+        assertThat(run(console, "interference-aware, overlap 50 %")).contains("within the definition (overlap 50 %)")
+                .contains("every stand-in ran");
+        assertThat(run(console, "shortest-queue,")).contains("separates nothing");
         // The ejection drill: a starved category makes the kernel's watchdog eject the scheduler;
         // the loader reads why, and the threads go on in the fair class.
         assertThat(console).containsPattern("stall drill: category 1 starved; the kernel ejected the scheduler after "
@@ -333,7 +357,9 @@ class FirmwareTest {
         int from = console.indexOf("isochron-scx: " + what);
         assertThat(from).as("a self-test run: %s", what).isNotNegative();
         int end = console.length();
-        for (String next : new String[] {"isochron-scx: interference-aware,", "isochron-scx: shortest-queue,"}) {
+        for (String next : new String[] {"isochron-scx: interference-aware,", "isochron-scx: shortest-queue,",
+            "isochron-scx: default (fair class),", "isochron-scx: affinity (a CPU per category),",
+            "isochron-scx: side by side"}) {
             int at = console.indexOf(next, from + 1);
             if (at >= 0) {
                 end = Math.min(end, at);

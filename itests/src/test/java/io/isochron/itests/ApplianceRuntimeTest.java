@@ -159,8 +159,9 @@ class ApplianceRuntimeTest {
         configure("io.isochron.scheduler", "policy", "interference-aware", "overlapPercent", 250.0);
         waitFor(() -> state.snapshot().healthReason().contains("'overlapPercent' = 250.0"), "overlap rejected");
         configure("io.isochron.scheduler", "policy", "shortest-queue", "overlapPercent", 0.0);
-        waitFor(() -> state.snapshot().health() == Health.NORMAL, "good configuration clears the problem");
-        assertEquals("shortest-queue", control.active().name());
+        // the rejection is forgotten as the good configuration arrives, a moment before it is installed
+        waitFor(() -> state.snapshot().health() == Health.NORMAL && "shortest-queue".equals(control.active().name()),
+                "good configuration clears the problem and is in force");
     }
 
     @Test

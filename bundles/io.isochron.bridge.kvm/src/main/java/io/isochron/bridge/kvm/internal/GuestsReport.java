@@ -1,14 +1,19 @@
 package io.isochron.bridge.kvm.internal;
 
+import io.isochron.api.IoCategory;
+import io.isochron.api.runtime.Enforcement;
 import io.isochron.bridge.kvm.discovery.HostThread;
 import io.isochron.bridge.kvm.discovery.ThreadRole;
 import io.isochron.bridge.kvm.discovery.VmThreadDiscovery;
 import io.isochron.bridge.kvm.discovery.VmThreads;
 import io.isochron.bridge.kvm.host.ProcFs;
+import io.isochron.bridge.kvm.schedext.SchedExtEnforcer;
 import java.util.List;
+import java.util.Locale;
 
 /**
- * The text of Gogo {@code isochron:guests}: every guest with its QEMU process, vCPU threads
+ * The text of Gogo {@code isochron:guests}: how decisions are enforced (with the sched_ext
+ * scheduler's own counters per category while it is), every guest with its QEMU process, vCPU threads
  * (category, placement, applied affinity or reservation), channel counters and its other host threads
  * with their CPU time.
  */
@@ -16,11 +21,16 @@ final class GuestsReport {
     private GuestsReport() {}
 
     /** @param bridge the bridge scheduling {@code guests}, or null while none is registered */
-    static String of(KvmSettings settings, List<Vm> guests, KvmBridge bridge, ProcFs proc) {
-        if (guests.isEmpty()) {
-            return "no guests (watching " + settings.watched() + ")";
-        }
+    static String of(KvmSettings settings, List<Vm> guests, KvmBridge bridge, SchedExtEnforcer schedExt, ProcFs proc) {
         StringBuilder b = new StringBuilder();
+        Enforcement e = schedExt.enforcement(settings.applyAffinity());
+        b.append("enforcement ").append(e.backend()).append("  sched_ext: ").append(e.schedExtState()).append('\n');
+        if (e.schedExt() != null) {
+            kernelCounters(b, schedExt.perCategory());
+        }
+        if (guests.isEmpty()) {
+            return b.append("no guests (watching ").append(settings.watched()).append(')').toString();
+        }
         if (bridge != null) {
             b.append(bridge.frameToAffinity()).append('\n');
         }
@@ -43,5 +53,18 @@ final class GuestsReport {
             }
         }
         return b.toString().stripTrailing();
+    }
+
+    /** The kernel scheduler's own counters per category (the shell's view; telemetry has the sums). */
+    private static void kernelCounters(StringBuilder b, long[] c) {
+        int n = SchedExtEnforcer.STATS_PER_CATEGORY;
+        b.append(String.format(Locale.ROOT, "  %-9s %10s %12s %8s %11s %9s %11s %11s%n", "category", "run s", "co-running s",
+                "events", "dispatches", "refused", "unadmitted", "violations"));
+        for (int k = 0; k <= IoCategory.COMPONENT_COUNT && (k + 1) * n <= c.length; k++) {
+            int at = k * n;
+            b.append(String.format(Locale.ROOT, "  %-9s %10.3f %12.3f %8d %11d %9d %11d %11d%n",
+                    k == 0 ? IoCategory.NONE : IoCategory.component(k - 1), c[at] / 1e9, c[at + 1] / 1e9, c[at + 2],
+                    c[at + 3], c[at + 4], c[at + 5], c[at + 6]));
+        }
     }
 }

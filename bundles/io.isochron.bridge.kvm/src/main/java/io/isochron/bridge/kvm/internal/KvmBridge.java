@@ -452,8 +452,10 @@ final class KvmBridge implements HypervisorBridge {
                         : queuedOn[id] >= 0 ? "queued on pCPU " + queuedOn[id] : "idle";
                 var r = vm.reservations.get(index);
                 String refused = vm.reservationProblems.get(index);
+                IoCategory inKernelAs = categoryInKernel[id];
                 return "vcpu" + vm.vcpus.get(index).cpuIndex() + " thread " + tid[id] + "  " + category[id] + "  "
                         + where + (r != null ? "  reserved " + r.describe()
+                                : inKernel && inKernelAs != null ? "  sched_ext category " + inKernelAs
                                 : "  affinity " + (applied[id].isEmpty() ? "unchanged" : applied[id]))
                         + (refused == null ? "" : "  (" + refused + ")");
             }

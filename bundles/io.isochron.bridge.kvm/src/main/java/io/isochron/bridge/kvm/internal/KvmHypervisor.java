@@ -179,7 +179,7 @@ public class KvmHypervisor {
             w = watcher;
             s = settings;
         }
-        return w == null ? "KVM bridge stopped" : GuestsReport.of(s, w.guests(), bridge, proc);
+        return w == null ? "KVM bridge stopped" : GuestsReport.of(s, w.guests(), bridge, schedExt, proc);
     }
 
     private static BitSet onlineCpus() {

@@ -357,7 +357,7 @@ public final class SchedExtEnforcer implements AutoCloseable {
         } else if (line.startsWith("mode ")) {
             String[] f = line.split(" ");
             modeReadBack = f.length == 3 && f[1].equals("interference-aware") ? f[1] + ", overlap " + f[2] + " %"
-                    : line.substring("mode ".length());
+                    : f.length >= 2 ? f[1] : line;
         } else if (line.startsWith("error thread ")) {
             threadFaults++;
             threadFault = threadFaults + " vCPU threads not taken by the kernel scheduler so far; last: "

@@ -100,6 +100,7 @@ class KvmBridgeSchedExtTest {
                         .noneMatch(l -> l.startsWith("thread " + t0.tid() + " "));
                 assertThat(kernel.affinity(t1.tid())).as("the kernel scheduler places it: unpinned").isEqualTo(all);
                 assertThat(bridge.enforcement().backend()).isEqualTo(Enforcement.SCHED_EXT);
+                assertThat(bridge.describe(vm, 1)).contains("BUS").contains("sched_ext category BUS");
 
                 // A frame wakes the decision thread at once (the tick here is an hour).
                 int before = sink.rounds.get();
@@ -112,6 +113,7 @@ class KvmBridgeSchedExtTest {
                 bridge.tick(System.nanoTime());
                 assertThat(kernel.affinity(t1.tid())).as("pinned again").isEqualTo(single(hostCpus[0]));
                 assertThat(bridge.enforcement().backend()).isEqualTo(Enforcement.AFFINITY);
+                assertThat(bridge.describe(vm, 1)).contains("affinity {" + hostCpus[0] + "}");
                 assertThat(bridge.problem()).contains("the kernel ejected the scheduler: runnable task stall");
             } finally {
                 bridge.detach(sink);
