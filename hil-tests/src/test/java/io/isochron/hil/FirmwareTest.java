@@ -256,13 +256,15 @@ class FirmwareTest {
         // that (the appliance is still starting under TCG) the service starves every thread of the
         // scheduler; the kernel's watchdog ejects it, the bridge pins the guest's thread instead and
         // says why, the guest keeps running, and the bridge attaches the scheduler again.
-        firmware.await(() -> firmware.console().contains("isochron-scx: the kernel ejected the scheduler"),
+        // (the service's lines are matched without their "isochron-scx: " prefix: the kernel's own
+        // report of the ejection lands on the console at the same moment, sometimes inside a line)
+        firmware.await(() -> firmware.console().contains("the kernel ejected the scheduler (kind"),
                 DRILL_SECONDS + 180, "the ejection drill");
         firmware.await(() -> firmware.console().contains("KVM bridge: enforcing by affinity, because the kernel "
                 + "ejected the scheduler: runnable task stall"), 60, "the bridge's fallback");
         firmware.await(() -> "sched_ext".equals(opcUa.value("Isochron/Scheduler/Enforcement")), 120,
                 "sched_ext attached again");
-        assertThat(firmware.console().split("isochron-scx: scheduler attached", -1)).as("attached, ejected, attached")
+        assertThat(firmware.console().split("scheduler attached in", -1)).as("attached, ejected, attached")
                 .hasSize(3);
         // Switches over OPC UA reach its control block and are read back from there.
         assertThat((String) opcUa.value("Isochron/Scheduler/SchedExt/State")).contains("ops isochron")
@@ -285,7 +287,7 @@ class FirmwareTest {
                 .hasSize(2);
         assertThat(firmware.console()).contains("isochron-vm: g1: stopped")
                 .as("the appliance went, so the service detached the scheduler")
-                .contains("isochron-scx: scheduler detached (the controller is gone)");
+                .contains("scheduler detached (the controller is gone)");
         assertThat(Firmware.readFromVolume(volume, "/log/appliance.log"))
                 .contains("isochron-supervise: pid").contains("is ready after")
                 .contains("INFO  io.isochron.bridge.kvm: KVM bridge: guest g1")

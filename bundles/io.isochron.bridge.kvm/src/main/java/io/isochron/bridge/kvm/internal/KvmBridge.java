@@ -69,8 +69,11 @@ final class KvmBridge implements HypervisorBridge {
     private final long[] frameArrivedAt;
     /** The category the kernel scheduler was last given for each vCPU (null: none since it attached). */
     private final IoCategory[] categoryInKernel;
-    /** Whether the kernel scheduler enforced in the last round, and which attachment of it. */
-    private boolean inKernel;
+    /**
+     * Whether the kernel scheduler enforced in the last round (read by the frame readers and the
+     * shell too), and which attachment of it.
+     */
+    private volatile boolean inKernel;
     private int kernelGeneration = -1;
     /** A guest's frame arrived since the last round (set by its channel's thread). */
     private volatile boolean frameWaiting;
@@ -346,7 +349,10 @@ final class KvmBridge implements HypervisorBridge {
         }
     }
 
-    /** p50/p99/max of frame arrival → placement (or category in the kernel scheduler) in force since the bridge attached, for the shell. */
+    /**
+     * p50/p99/max of frame arrival → placement (or category in the kernel scheduler) in force since
+     * the bridge attached, for the shell.
+     */
     synchronized String frameToAffinity() {
         Histogram h = frameToAffinity.getIntervalHistogram();
         if (frameToAffinityTotal == null) {

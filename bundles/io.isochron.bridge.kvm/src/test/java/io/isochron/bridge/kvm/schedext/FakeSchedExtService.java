@@ -19,6 +19,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public final class FakeSchedExtService implements AutoCloseable {
     public final List<String> received = new CopyOnWriteArrayList<>();
     public volatile String attachReply = "attached 0.42 isochron";
+    /** Stops reading commands after the attach (a hung service). */
+    public volatile boolean hangAfterAttach;
     private final ServerSocketChannel server;
     private volatile SocketChannel client;
     private final Thread thread;
@@ -59,6 +61,9 @@ public final class FakeSchedExtService implements AutoCloseable {
                 received.add(l);
                 if (l.equals("attach")) {
                     send(attachReply);
+                    while (hangAfterAttach && c.isOpen()) {
+                        sleepQuietly();
+                    }
                 } else if (l.startsWith("mode interference-aware ")) {
                     send(l);
                 } else if (l.equals("mode shortest-queue")) {
@@ -74,6 +79,14 @@ public final class FakeSchedExtService implements AutoCloseable {
                 }
             }
             in.clear();
+        }
+    }
+
+    private static void sleepQuietly() {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -107,6 +107,25 @@ class SchedExtEnforcerTest {
     }
 
     @Test
+    void aServiceThatStopsReadingNeverHoldsTheDecisionThread() throws Exception {
+        Path sock = dir.resolve("scx.sock");
+        try (FakeSchedExtService service = new FakeSchedExtService(sock);
+                SchedExtEnforcer e = new SchedExtEnforcer(EnforcementMode.AUTO, sock, sysfs(), TimeUnit.HOURS.toNanos(1))) {
+            service.hangAfterAttach = true;
+            e.start();
+            await().atMost(Duration.ofSeconds(10)).until(e::inForce);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 1_000_000 && e.inForce(); i++) {
+                e.thread(100_000 + i % 1000, IoCategory.values()[i % 7]);
+            }
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("writes fail instead of waiting")
+                    .isLessThan(Duration.ofSeconds(30));
+            assertThat(e.inForce()).isFalse();
+            await().atMost(Duration.ofSeconds(10)).until(() -> e.problem().contains("the service is not reading"));
+        }
+    }
+
+    @Test
     void modeForEachPolicy() {
         assertThat(SchedExtEnforcer.modeCommand("interference-aware", 0)).isEqualTo("mode interference-aware 0");
         assertThat(SchedExtEnforcer.modeCommand("edf-refinement", 49.6)).isEqualTo("mode interference-aware 50");
