@@ -358,6 +358,8 @@ public final class SchedExtEnforcer implements AutoCloseable {
             String[] f = line.split(" ");
             modeReadBack = f.length == 3 && f[1].equals("interference-aware") ? f[1] + ", overlap " + f[2] + " %"
                     : f.length >= 2 ? f[1] : line;
+        } else if (line.startsWith("error thread ") && !inForce) {
+            return; // a category sent as the scheduler went: nothing to put in force any more
         } else if (line.startsWith("error thread ")) {
             threadFaults++;
             threadFault = threadFaults + " vCPU threads not taken by the kernel scheduler so far; last: "

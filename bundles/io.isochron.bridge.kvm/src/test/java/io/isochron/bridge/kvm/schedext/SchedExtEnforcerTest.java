@@ -69,6 +69,10 @@ class SchedExtEnforcerTest {
             assertThat(en.schedExt()).isEqualTo(new Enforcement.SchedExtCounters(15, 2.5, 1));
             assertThat(e.problem()).isEmpty();
             assertThat(e.enforcement(false).backend()).as("applyAffinity = false").isEqualTo(Enforcement.NONE);
+            service.send("error thread 4244: no such thread");
+            await().atMost(Duration.ofSeconds(10)).until(() -> !e.fault().isEmpty());
+            assertThat(e.fault()).isEqualTo("1 vCPU threads not taken by the kernel scheduler so far; last: thread 4244: "
+                    + "no such thread");
         }
     }
 
@@ -88,6 +92,7 @@ class SchedExtEnforcerTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> e.generation() == 2 && e.inForce());
             assertThat(service.received).doesNotContain("thread 1 1");
             assertThat(e.problem()).isEmpty();
+            assertThat(e.fault()).isEmpty();
         }
     }
 
