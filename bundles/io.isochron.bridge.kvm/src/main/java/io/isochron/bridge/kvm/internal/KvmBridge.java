@@ -341,9 +341,19 @@ final class KvmBridge implements HypervisorBridge {
         }
     }
 
-    /** The decision based on the vCPU's newest frame is in force: record how long that took. */
+    /** The placement based on the vCPU's newest frame is in force (if it has one to be in force). */
     private void measured(int id) {
-        if (frameArrivedAt[id] != 0 && !target[id].isEmpty()) {
+        if (!target[id].isEmpty()) {
+            frameDecisionInForce(id);
+        }
+    }
+
+    /**
+     * The decision based on the vCPU's newest frame (placement or kernel category) is in
+     * force: record how long it took.
+     */
+    private void frameDecisionInForce(int id) {
+        if (frameArrivedAt[id] != 0) {
             frameToAffinity.recordValue(Math.max(0, (System.nanoTime() - frameArrivedAt[id]) / 1000));
             frameArrivedAt[id] = 0;
         }
@@ -387,10 +397,7 @@ final class KvmBridge implements HypervisorBridge {
                 schedExt.thread(tid[vcpuId], c);
                 categoryInKernel[vcpuId] = c;
             }
-            if (frameArrivedAt[vcpuId] != 0) {
-                frameToAffinity.recordValue(Math.max(0, (System.nanoTime() - frameArrivedAt[vcpuId]) / 1000));
-                frameArrivedAt[vcpuId] = 0;
-            }
+            frameDecisionInForce(vcpuId);
         }
     }
 

@@ -110,7 +110,7 @@ public final class SchedExtEnforcer implements AutoCloseable {
             try {
                 c.thread(tid, code(category));
             } catch (IOException e) {
-                lose("writing to the service failed: " + e.getMessage());
+                writeFailed(e);
             }
         }
     }
@@ -122,7 +122,7 @@ public final class SchedExtEnforcer implements AutoCloseable {
             try {
                 c.forget(tid);
             } catch (IOException e) {
-                lose("writing to the service failed: " + e.getMessage());
+                writeFailed(e);
             }
         }
     }
@@ -136,7 +136,7 @@ public final class SchedExtEnforcer implements AutoCloseable {
             try {
                 c.send(modeCommand(name, overlapPercent));
             } catch (IOException e) {
-                lose("writing to the service failed: " + e.getMessage());
+                writeFailed(e);
             }
         }
     }
@@ -316,7 +316,7 @@ public final class SchedExtEnforcer implements AutoCloseable {
                     c.send("stats");
                 }
             } catch (IOException e) {
-                lose("writing to the service failed: " + e.getMessage());
+                writeFailed(e);
             }
         }
     }
@@ -399,6 +399,10 @@ public final class SchedExtEnforcer implements AutoCloseable {
         }
         perCategory = all;
         counters = new SchedExtCounters(dispatches, corunNanos / 1e9, violations);
+    }
+
+    private void writeFailed(IOException e) {
+        lose("writing to the service failed: " + e.getMessage());
     }
 
     private void lose(String why) {
