@@ -21,6 +21,7 @@ char LICENSE[] SEC("license") = "GPL";
 
 #define MAX_CPUS 64
 #define CATEGORIES ISO_CATEGORIES
+#define SCHED_EXT_POLICY 7
 #define DSQ_BASE 0x1500 /* one queue per category; category 0's is also the queue of "no separation" */
 
 struct {
@@ -33,20 +34,40 @@ struct {
 SEC(".data.ctl") volatile struct iso_ctl ctl = {
 	.mode = MODE_INTERFERENCE_AWARE, .overlap_pct = 0, .slice_ns = 5000000, .nr_cpus = 1};
 
-/* What each CPU runs now (category, since when, until when its slice ends). */
+/*
+ * An admission: the right of one task of a category to start on one CPU. It is made when the
+ * task is placed on the CPU's local queue (by enqueue on an idle CPU, or by that CPU's dispatch)
+ * and consumed when the task starts there; from then on the CPU's running task is the claim.
+ * A CPU therefore holds category k while it runs a task of k or has one admitted that has not
+ * started yet (placed behind a higher class's task, or preempted by one with slice left).
+ */
 struct iso_cpu {
-	u32 category;   /* of the task running now; meaningful while busy */
+	u32 category; /* of the task running now; meaningful while busy */
 	u32 busy;
 	u64 since_ns;
-	u64 end_ns;
-	u32 holder_pid; /* the task the CPU's claim is for (admitted or resumed) */
-	u32 releasing;  /* 1 + the category whose task ended here: released when the next one starts */
+	u64 end_ns;              /* when the running task's slice ends */
+	u64 stopped_ns;          /* when the scheduler last stopped a task here (for the observer) */
+	u32 pending[CATEGORIES]; /* admitted by this CPU's own dispatch or stop, not started yet */
+	u32 placed[CATEGORIES];  /* admitted by another CPU placing a task here while this one idled */
 };
 struct iso_cpu cpus[MAX_CPUS];
 
-/* Per category: the CPUs that hold an admission; a CPU deciding on the category holds its gate. */
-u64 holders[CATEGORIES];
+/* A CPU deciding on a category holds its gate: two deciding at once could both see it free. */
 u32 gates[CATEGORIES];
+
+/* Per task: the admission it holds and has not used yet (cpu + 1; 0: none). */
+struct iso_task {
+	u32 cpu_plus1;
+	u16 category;
+	u16 placed; /* counted in the CPU's placed[], not pending[] */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct iso_task);
+} tasks SEC(".maps");
 
 SEC(".data.stats") struct iso_stats stats;
 SEC(".data.observed") struct iso_observed observed;
@@ -54,7 +75,8 @@ SEC(".data.observed") struct iso_observed observed;
 /* What each CPU runs, seen by the context-switch observer (any class). */
 struct iso_seen {
 	u32 category;
-	u32 busy;
+	u16 busy;
+	u16 ext; /* a SCHED_EXT task */
 	u64 since_ns;
 };
 struct iso_seen seen[MAX_CPUS];
@@ -63,12 +85,12 @@ SEC(".data.exit") struct iso_exit exit_info;
 /*
  * This kernel's BTF names some sched_ext kfuncs with the implicit bpf_prog_aux argument but without
  * the "_impl" twin the verifier looks for (scx_bpf_kick_cpu, scx_bpf_dsq_nr_queued,
- * scx_bpf_select_cpu_dfl, scx_bpf_reenqueue_local, …): programs that call them do not load. The
- * scheduler therefore uses none of them: an idle CPU is woken by placing a task on its local queue,
- * and a CPU keeps its claim on a category while a higher class preempts its task.
+ * scx_bpf_dsq_peek, scx_bpf_select_cpu_dfl, …): programs that call them do not load. The
+ * scheduler therefore uses none of them: an idle CPU is woken by placing a task on its local queue.
  */
 
 #define ISO_OPS(name, args...) SEC("struct_ops/" #name) BPF_PROG(name, ##args)
+#define DSQ_ITER (&___it) /* the iterator bpf_for_each declares */
 
 static __always_inline u32 category_of(struct task_struct *p)
 {
@@ -95,58 +117,35 @@ static __always_inline s32 nr_cpus(void)
 	return ctl.nr_cpus < MAX_CPUS ? (s32)ctl.nr_cpus : MAX_CPUS;
 }
 
-static __always_inline u64 cpu_bit(s32 cpu)
-{
-	return 1ULL << (cpu & (MAX_CPUS - 1));
-}
-
-static __always_inline void release(u32 k, s32 cpu)
-{
-	k &= CATEGORIES - 1;
-	if (holders[k] & cpu_bit(cpu))
-		__sync_fetch_and_and(&holders[k], ~cpu_bit(cpu));
-}
-
-/* The claim of the task that ended on this CPU, unless the task starting now continues it. */
-static __always_inline void settle(struct iso_cpu *c, s32 cpu, u32 next_k)
-{
-	u32 r = c->releasing;
-
-	if (r == 0)
-		return;
-	c->releasing = 0;
-	if (r - 1 != next_k)
-		release(r - 1, cpu);
-}
-
 /*
- * May CPU `cpu` start a task of category k now? Not while another CPU runs or holds k, unless
- * O > 0 and every such CPU's slice ends within O % of the new task's slice. (A global function:
- * the verifier checks its loop once, not at every call.)
+ * May CPU `cpu` start a task of category k now? Not while another CPU runs k or has one admitted,
+ * unless O > 0 and every such run ends within O % of a slice (an admitted task that has not
+ * started will run a whole slice). (A global function: the verifier checks its loop once.)
  */
 __noinline int admissible(u32 k, s32 cpu, u64 now)
 {
 	u64 allowance = ctl.slice_ns * ctl.overlap_pct / 100;
-	u64 others = holders[k & (CATEGORIES - 1)] & ~cpu_bit(cpu);
 	s32 d;
 
+	k &= CATEGORIES - 1;
 	bpf_for(d, 0, nr_cpus()) {
 		struct iso_cpu *o = &cpus[d & (MAX_CPUS - 1)];
 
-		if (d == cpu || !((others >> d) & 1 || (o->busy && o->category == k)))
+		if (d == cpu)
 			continue;
-		if (allowance == 0 || (o->end_ns > now && o->end_ns - now > allowance))
+		if ((o->pending[k] || o->placed[k]) && allowance < ctl.slice_ns)
+			return 0;
+		if (o->busy && o->category == k && (allowance == 0 || o->end_ns > now + allowance))
 			return 0;
 	}
 	return 1;
 }
 
-/*
- * Claims category k for CPU `cpu` (k >= 1) if admissible: the CPU then holds it until the task it
- * starts stops. One CPU at a time decides on a category: two deciding at once could both see it
- * free. *fresh says whether the claim is new (to undo it if no task comes of it).
- */
-static __always_inline bool claim(u32 k, s32 cpu, u64 now, bool *fresh)
+enum reserve { CHECK_ONLY, RESERVE_OWN, RESERVE_PLACED };
+
+/* Decides, holding k's gate, whether `cpu` may start a task of k; if so, records the admission
+ * asked for on that CPU before the gate opens again. */
+static __always_inline bool admit(u32 k, s32 cpu, u64 now, enum reserve how)
 {
 	struct iso_cpu *c = cpu_state(cpu);
 	bool ok;
@@ -155,34 +154,78 @@ static __always_inline bool claim(u32 k, s32 cpu, u64 now, bool *fresh)
 	if (!c || __sync_val_compare_and_swap(&gates[k], 0, cpu + 1) != 0)
 		return false;
 	ok = admissible(k, cpu, now);
-	if (ok) {
-		*fresh = !(holders[k] & cpu_bit(cpu));
-		__sync_fetch_and_or(&holders[k], cpu_bit(cpu));
-		c->end_ns = now + ctl.slice_ns;
-	} else {
+	if (ok && how == RESERVE_OWN)
+		__sync_fetch_and_add(&c->pending[k], 1);
+	else if (ok && how == RESERVE_PLACED)
+		__sync_fetch_and_add(&c->placed[k], 1);
+	if (!ok)
 		__sync_fetch_and_add(&stats.refused[k], 1);
-	}
 	__sync_lock_test_and_set(&gates[k], 0);
 	return ok;
 }
 
-/* Dispatch one task of category k to this CPU if admissible; true if one was moved. */
+static __always_inline void record(struct iso_task *t, s32 cpu, u32 k, enum reserve how)
+{
+	t->cpu_plus1 = cpu + 1;
+	t->category = k;
+	t->placed = how == RESERVE_PLACED;
+}
+
+/* Gives the task's unused admission back. */
+static __always_inline void withdraw(struct iso_task *t)
+{
+	struct iso_cpu *c = cpu_state((s32)t->cpu_plus1 - 1);
+	u32 k = t->category & (CATEGORIES - 1);
+	u32 *n;
+
+	t->cpu_plus1 = 0;
+	if (!c)
+		return;
+	n = t->placed ? &c->placed[k] : &c->pending[k];
+	if (*n)
+		__sync_fetch_and_sub(n, 1);
+}
+
+/* The task's unused admission, if any, is void: it is placed afresh or leaves the scheduler. */
+static __always_inline void forget_admission(struct task_struct *p)
+{
+	struct iso_task *t = bpf_task_storage_get(&tasks, p, 0, 0);
+
+	if (t && t->cpu_plus1)
+		withdraw(t);
+}
+
+/* Moves one task of category k that may run on this CPU to it, if admissible; true if one moved. */
 static __always_inline bool take(u32 k, s32 cpu, u64 now)
 {
-	bool fresh = false;
+	struct task_struct *p;
+	bool moved = false;
 
 	k &= CATEGORIES - 1;
 	if (ctl.drill_stall == ISO_DRILL_ALL || (k != 0 && k == ctl.drill_stall))
 		return false;
-	if (k != 0 && ctl.mode != MODE_SHORTEST_QUEUE && !claim(k, cpu, now, &fresh))
-		return false;
-	if (scx_bpf_dsq_move_to_local(DSQ_BASE + k)) {
-		__sync_fetch_and_add(&stats.dispatches[k], 1);
-		return true;
+	if (k == 0 || ctl.mode == MODE_SHORTEST_QUEUE) {
+		moved = scx_bpf_dsq_move_to_local(DSQ_BASE + k);
+	} else {
+		bpf_for_each(scx_dsq, p, DSQ_BASE + k, 0) {
+			struct iso_task *t;
+
+			if (!bpf_cpumask_test_cpu(cpu, p->cpus_ptr))
+				continue;
+			t = bpf_task_storage_get(&tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+			if (!t || !admit(k, cpu, now, RESERVE_OWN))
+				break;
+			record(t, cpu, k, RESERVE_OWN);
+			if (scx_bpf_dsq_move(DSQ_ITER, p, SCX_DSQ_LOCAL, 0)) {
+				moved = true;
+				break;
+			}
+			withdraw(t); /* it left the queue meanwhile */
+		}
 	}
-	if (fresh)
-		release(k, cpu);
-	return false;
+	if (moved)
+		__sync_fetch_and_add(&stats.dispatches[k], 1);
+	return moved;
 }
 
 s32 ISO_OPS(iso_select_cpu, struct task_struct *p, s32 prev_cpu, u64 wake_flags)
@@ -195,18 +238,20 @@ void ISO_OPS(iso_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	u32 k = ctl.mode == MODE_SHORTEST_QUEUE ? 0 : category_of(p);
 	u64 now = bpf_ktime_get_ns();
-	struct iso_cpu *c;
-	bool fresh = false;
+	struct iso_task *t = NULL;
 	s32 cpu;
 
+	forget_admission(p);
 	/* An idle CPU that may run it gets it at once (placing it on that CPU's queue wakes it);
-	 * otherwise it waits in its category's queue for the next CPU that may. */
+	 * otherwise it waits in its category's queue for the next CPU that may. A task with
+	 * migration disabled has only its own CPU in cpus_ptr. */
 	if (ctl.drill_stall != ISO_DRILL_ALL && (k == 0 || (k != ctl.drill_stall && admissible(k, -1, now)))) {
 		cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-		c = cpu_state(cpu);
-		if (c && (k == 0 || claim(k, cpu, now, &fresh))) {
-			if (k != 0)
-				c->holder_pid = p->pid;
+		if (cpu >= 0 && k != 0)
+			t = bpf_task_storage_get(&tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (cpu >= 0 && (k == 0 || (t && admit(k, cpu, now, RESERVE_PLACED)))) {
+			if (t)
+				record(t, cpu, k, RESERVE_PLACED);
 			scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, ctl.slice_ns, enq_flags);
 			__sync_fetch_and_add(&stats.dispatches[k], 1);
 			__sync_fetch_and_add(&stats.wakeups, 1);
@@ -234,27 +279,31 @@ void ISO_OPS(iso_running, struct task_struct *p)
 	struct iso_cpu *c = cpu_state(cpu);
 	u32 k = category_of(p);
 	u64 now = bpf_ktime_get_ns();
+	struct iso_task *t;
+	bool admitted = false;
 	s32 d;
 
 	if (!c)
 		return;
-	settle(c, cpu, k);
+	/* The running task holds the claim from here; only then is its admission given back, so
+	 * that the CPU never looks free of the category in between. */
 	c->category = k;
 	c->since_ns = now;
-	if (c->end_ns < now)
-		c->end_ns = now + p->scx.slice;
-	c->holder_pid = p->pid;
-	c->busy = 1;
+	c->end_ns = now + p->scx.slice;
+	__sync_lock_test_and_set(&c->busy, 1);
+	t = bpf_task_storage_get(&tasks, p, 0, 0);
+	if (t && t->cpu_plus1) {
+		admitted = t->cpu_plus1 == (u32)cpu + 1 && t->category == k;
+		withdraw(t);
+	}
 	if (k == 0)
 		return;
 	/* Started without an admission: it joined the scheduler while running, or was placed under
-	 * another mode. Claim its category now if that is admissible, else end its slice at the next
-	 * tick so that it goes through the queues. */
-	if (ctl.mode != MODE_SHORTEST_QUEUE && !(holders[k] & cpu_bit(cpu))) {
-		bool fresh = false;
-
+	 * another mode. It may go on if that is admissible, else its slice ends at the next tick so
+	 * that it goes through the queues. */
+	if (!admitted && ctl.mode != MODE_SHORTEST_QUEUE) {
 		__sync_fetch_and_add(&stats.unadmitted[k], 1);
-		if (!claim(k, cpu, now, &fresh))
+		if (!admit(k, cpu, now, CHECK_ONLY))
 			scx_bpf_task_set_slice(p, 0);
 	}
 	bpf_for(d, 0, nr_cpus()) {
@@ -269,18 +318,38 @@ void ISO_OPS(iso_running, struct task_struct *p)
 	}
 }
 
+void ISO_OPS(iso_tick, struct task_struct *p)
+{
+	struct iso_cpu *c = cpu_state(scx_bpf_task_cpu(p));
+
+	/* A task the kernel keeps running past its slice (nothing else to run here) gets a new one. */
+	if (c && c->busy)
+		c->end_ns = bpf_ktime_get_ns() + p->scx.slice;
+}
+
 void ISO_OPS(iso_stopping, struct task_struct *p, bool runnable)
 {
 	s32 cpu = scx_bpf_task_cpu(p);
 	struct iso_cpu *c = cpu_state(cpu);
 	u64 now = bpf_ktime_get_ns();
+	struct iso_task *t;
 	u32 k;
 	s32 d;
 
 	if (!c || !c->busy)
 		return;
+	c->stopped_ns = now;
 	k = c->category & (CATEGORIES - 1);
-	c->busy = 0;
+	/* Preempted by a higher class with slice left: it goes back to the head of this CPU's local
+	 * queue and resumes without passing the scheduler, so it keeps an admission here. */
+	if (k != 0 && runnable && p->scx.slice > 0) {
+		t = bpf_task_storage_get(&tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (t) {
+			__sync_fetch_and_add(&c->pending[k], 1);
+			record(t, cpu, k, RESERVE_OWN);
+		}
+	}
+	__sync_lock_test_and_set(&c->busy, 0);
 	if (k == 0)
 		return;
 	__sync_fetch_and_add(&stats.run_ns[k], now - c->since_ns);
@@ -296,39 +365,41 @@ void ISO_OPS(iso_stopping, struct task_struct *p, bool runnable)
 		if (now > from)
 			__sync_fetch_and_add(&stats.corun_ns[k], now - from);
 	}
-	/* A task preempted by a higher class with slice left goes back to this CPU's local queue and
-	 * resumes without a dispatch: the CPU keeps the claim. One that ended: the dispatch that chose
-	 * the next task ran before this, and may have chosen the same category; the claim goes when a
-	 * task of another category starts here, the CPU idles or a higher class takes it. */
-	if ((!runnable || p->scx.slice == 0) && (holders[k] & cpu_bit(cpu)))
-		c->releasing = k + 1;
+}
+
+void ISO_OPS(iso_quiescent, struct task_struct *p, u64 deq_flags)
+{
+	/* Asleep, or leaving a local queue without having run (new affinity, another class). */
+	forget_admission(p);
 }
 
 void ISO_OPS(iso_update_idle, s32 cpu, bool idle)
 {
 	struct iso_cpu *c = cpu_state(cpu);
 
-	if (c && idle)
-		settle(c, cpu, CATEGORIES);
+	/* A CPU goes idle only with nothing queued, so its own admissions are all used by now: one
+	 * still recorded would block its category elsewhere for nothing. Counted, as it means a path
+	 * the bookkeeping above missed. (Not so a task placed here by another CPU: the kernel marks
+	 * the CPU idle before telling the scheduler, and one may have been placed in between.) */
+	if (!c || !idle)
+		return;
+	for (u32 k = 1; k < CATEGORIES; k++) {
+		if (c->pending[k]) {
+			__sync_fetch_and_add(&stats.lost[k], 1);
+			__sync_lock_test_and_set(&c->pending[k], 0);
+		}
+	}
 }
 
-void ISO_OPS(iso_cpu_release, s32 cpu, struct scx_cpu_release_args *args)
+/* When the task the observer sees on CPU `cpu` stopped running, as far as the scheduler knows: when
+ * it stopped it, for a SCHED_EXT task it stopped after the observer saw it start; else `until`. */
+static __always_inline u64 stopped_since(struct iso_seen *s, s32 cpu, u64 until)
 {
-	struct iso_cpu *c = cpu_state(cpu);
+	struct iso_cpu *x = cpu_state(cpu);
 
-	if (c)
-		settle(c, cpu, CATEGORIES);
-}
-
-void ISO_OPS(iso_dequeue, struct task_struct *p, u64 deq_flags)
-{
-	s32 cpu = scx_bpf_task_cpu(p);
-	struct iso_cpu *c = cpu_state(cpu);
-	u32 k = category_of(p);
-
-	/* A task that leaves while its CPU holds the claim for it (it was waiting to resume). */
-	if (c && k != 0 && !c->busy && c->holder_pid == p->pid)
-		release(k, cpu);
+	if (x && s->ext && x->stopped_ns > s->since_ns && x->stopped_ns < until)
+		return x->stopped_ns;
+	return until;
 }
 
 /*
@@ -349,18 +420,26 @@ int BPF_PROG(iso_observe, bool preempt, struct task_struct *prev, struct task_st
 		return 0;
 	c = &seen[cpu & (MAX_CPUS - 1)];
 	if (c->busy) {
+		/* The switch comes after the scheduler stopped a SCHED_EXT task: from then on its CPU
+		 * runs the scheduler, not the task. */
+		u64 ran_until = stopped_since(c, cpu, now);
+
 		k = c->category & (CATEGORIES - 1);
 		c->busy = 0;
 		__sync_fetch_and_add(&observed.run_ns[k], now - c->since_ns);
 		bpf_for(d, 0, nr_cpus()) {
 			struct iso_seen *o = &seen[d & (MAX_CPUS - 1)];
-			u64 from;
+			u64 from, both;
 
 			if (d == cpu || !o->busy || o->category != k)
 				continue;
 			from = o->since_ns > c->since_ns ? o->since_ns : c->since_ns;
-			if (now > from)
-				__sync_fetch_and_add(&observed.corun_ns[k], now - from);
+			if (now <= from)
+				continue;
+			__sync_fetch_and_add(&observed.corun_ns[k], now - from);
+			both = stopped_since(o, d, ran_until);
+			if (both < now)
+				__sync_fetch_and_add(&observed.switching_ns[k], now - (both > from ? both : from));
 		}
 	}
 	k = category_of(next);
@@ -371,9 +450,12 @@ int BPF_PROG(iso_observe, bool preempt, struct task_struct *prev, struct task_st
 
 		if (d != cpu && o->busy && o->category == k) {
 			__sync_fetch_and_add(&observed.corun_events[k], 1);
+			if (stopped_since(o, d, now) < now)
+				__sync_fetch_and_add(&observed.stopped_events[k], 1);
 			break;
 		}
 	}
+	c->ext = next->policy == SCHED_EXT_POLICY;
 	c->category = k;
 	c->since_ns = now;
 	c->busy = 1;
@@ -403,15 +485,18 @@ SEC(".struct_ops.link")
 struct sched_ext_ops isochron_ops = {
 	.select_cpu = (void *)iso_select_cpu,
 	.enqueue = (void *)iso_enqueue,
-	.dequeue = (void *)iso_dequeue,
 	.dispatch = (void *)iso_dispatch,
+	.tick = (void *)iso_tick,
 	.running = (void *)iso_running,
 	.stopping = (void *)iso_stopping,
+	.quiescent = (void *)iso_quiescent,
 	.update_idle = (void *)iso_update_idle,
-	.cpu_release = (void *)iso_cpu_release,
 	.init = (void *)iso_init,
 	.exit = (void *)iso_exit,
-	.flags = SCX_OPS_SWITCH_PARTIAL | SCX_OPS_KEEP_BUILTIN_IDLE,
+	/* Every start goes through the admission: on PREEMPT_RT a thread often wakes with migration
+	 * disabled (a sleeping spinlock), and by default the kernel would put such a thread, or an
+	 * exiting one, straight on its CPU without asking the scheduler. */
+	.flags = SCX_OPS_SWITCH_PARTIAL | SCX_OPS_KEEP_BUILTIN_IDLE | SCX_OPS_ENQ_MIGRATION_DISABLED | SCX_OPS_ENQ_EXITING,
 	.timeout_ms = 10000,
 	.name = "isochron",
 };

@@ -33,8 +33,9 @@ struct iso_stats {
 	__u64 corun_ns[ISO_CATEGORIES];     /* two CPUs running the same category at once, summed over pairs */
 	__u64 corun_events[ISO_CATEGORIES]; /* a task started while another of its category ran elsewhere */
 	__u64 dispatches[ISO_CATEGORIES];
-	__u64 refused[ISO_CATEGORIES];      /* a dispatch that left a category queued: it would have conflicted */
+	__u64 refused[ISO_CATEGORIES];      /* a task left queued: starting it would have conflicted */
 	__u64 unadmitted[ISO_CATEGORIES];   /* a task that started without an admission (joined while running) */
+	__u64 lost[ISO_CATEGORIES];         /* an admission its CPU never used (found when it went idle) */
 	__u64 violations[ISO_CATEGORIES];   /* a co-running event while strict separation (overlap 0) was in force */
 	__u64 wakeups; /* tasks placed straight on an idle CPU, which wakes it */
 };
@@ -45,6 +46,10 @@ struct iso_observed {
 	__u64 run_ns[ISO_CATEGORIES];
 	__u64 corun_ns[ISO_CATEGORIES];
 	__u64 corun_events[ISO_CATEGORIES];
+	__u64 stopped_events[ISO_CATEGORIES]; /* of those, against a SCHED_EXT task the scheduler had already
+					       * stopped, its CPU not yet through the switch */
+	__u64 switching_ns[ISO_CATEGORIES];   /* of corun_ns, the part after the scheduler had stopped one of
+					       * the two SCHED_EXT tasks (its CPU switching, not running it) */
 };
 
 /* Why the kernel or the scheduler ended it (section .data.exit). */

@@ -17,8 +17,8 @@
  * co-running seen at every context switch whatever the class (the observer program: the measure
  * that compares the runs), and for SCHED_EXT runs the scheduler's own counters, whether they are
  * within the definition of the overlap (none at O = 0, at most O % of each admitted slice), and
- * the BPF programs' run time per call; a run in which a stand-in never ran (a thread lost by a
- * switch) is not within. Exit status: 0 every run within, 1 not, 2 could not load or was ejected
+ * the BPF programs' run time per call; a run in which a stand-in never ran, or a switch after
+ * which one did not run again within a second (a thread lost by a switch), is not within. Exit status: 0 every run within, 1 not, 2 could not load or was ejected
  * outside the drill.
  */
 #define _GNU_SOURCE
@@ -42,6 +42,7 @@
 #define MAX_THREADS 64
 #define MAX_RUNS 8
 #define MAX_SAMPLES 16384
+#define REJOIN_BOUND_MS 1000 /* a switch must not leave a runnable stand-in waiting longer (TCG-generous) */
 
 enum run_kind { RUN_EXT, RUN_DEFAULT, RUN_AFFINITY, RUN_STALL };
 
@@ -272,6 +273,7 @@ static int report(const struct run *r, const struct iso_stats *before, const str
 		__u64 dispatches = after->dispatches[k] - before->dispatches[k];
 		__u64 refused = after->refused[k] - before->refused[k];
 		__u64 unadmitted = after->unadmitted[k] - before->unadmitted[k];
+		__u64 lost = after->lost[k] - before->lost[k];
 		/* O = 0: none; O > 0: each admitted slice overlaps at most O % of it. */
 		double limit = r->mode == MODE_SHORTEST_QUEUE ? -1
 			: r->overlap == 0 ? 0 : (double)dispatches * slice_us * 1000.0 * r->overlap / 100.0;
@@ -279,9 +281,9 @@ static int report(const struct run *r, const struct iso_stats *before, const str
 
 		within &= ok;
 		printf("%s: category %ld: run %.3f s, co-running %.3f s (%llu events), dispatches %llu, refused %llu, "
-		       "unadmitted %llu%s\n",
+		       "unadmitted %llu, lost %llu%s\n",
 		       prog, k, seconds(run), seconds(corun), (unsigned long long)events, (unsigned long long)dispatches,
-		       (unsigned long long)refused, (unsigned long long)unadmitted, ok ? "" : "  <- beyond the overlap allowance");
+		       (unsigned long long)refused, (unsigned long long)unadmitted, (unsigned long long)lost, ok ? "" : "  <- beyond the overlap allowance");
 	}
 	printf("%s: idle CPUs woken with a task %llu\n", prog, (unsigned long long)(after->wakeups - before->wakeups));
 	if (r->mode == MODE_SHORTEST_QUEUE)
@@ -336,6 +338,28 @@ static int drill(const struct stand_in *s, int n)
 	return kept;
 }
 
+/*
+ * A switch loses no thread: the milliseconds until every stand-in has worked again once the switch
+ * is done (-1 if one has not within bound_ms).
+ */
+static long rejoined(const struct stand_in *s, int n, long bound_ms)
+{
+	unsigned long long before[MAX_THREADS];
+	int pending = n;
+	long long t0 = now_ns(), waited = 0;
+
+	for (int i = 0; i < n; i++)
+		before[i] = atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+	while (pending > 0 && waited <= bound_ms * 1000000LL) {
+		usleep(1000);
+		waited = now_ns() - t0;
+		pending = 0;
+		for (int i = 0; i < n; i++)
+			pending += atomic_load_explicit(&s[i].loops, memory_order_relaxed) == before[i];
+	}
+	return pending ? -1 : (long)(waited / 1000000);
+}
+
 /* One line of the side-by-side table. */
 struct row {
 	const char *name;
@@ -343,6 +367,8 @@ struct row {
 	unsigned long long work;
 	double corun_s;
 	unsigned long long events;
+	unsigned long long stopped; /* events against a task sched_ext had already stopped */
+	double both_s;              /* co-running with both tasks running (not a CPU switching) */
 	char latency[160];
 	char cost[160];
 };
@@ -441,6 +467,7 @@ int selftest(int argc, char **argv)
 	static const char *progs[] = {"iso_enqueue", "iso_dispatch", "iso_running", "iso_stopping", "iso_select_cpu"};
 	enum { NPROGS = sizeof progs / sizeof progs[0] };
 	static struct row rows[MAX_RUNS];
+	char name[48];
 	int nrows = 0, within = 1, ejected = 0, drilled = 0;
 	for (int r = 0; r < nruns && !failed && !ejected; r++) {
 		if (runs[r].kind == RUN_STALL) {
@@ -459,6 +486,14 @@ int selftest(int argc, char **argv)
 			failed = 1;
 			break;
 		}
+		long back_ms = rejoined(s, started, REJOIN_BOUND_MS);
+		if (back_ms < 0)
+			printf("%s: switch to %s: SOME stand-ins did not run again within %d ms\n", prog,
+			       run_name(&runs[r], name, sizeof name), REJOIN_BOUND_MS);
+		else
+			printf("%s: switch to %s: every stand-in ran again within %ld ms\n", prog,
+			       run_name(&runs[r], name, sizeof name), back_ms);
+		within &= back_ms >= 0;
 		usleep(250000);
 		for (int i = 0; i < started; i++) {
 			atomic_store(&s[i].samples, 0);
@@ -486,6 +521,8 @@ int selftest(int argc, char **argv)
 		for (long k = 1; k <= categories; k++) {
 			row->corun_s += seconds(seen1.corun_ns[k] - seen0.corun_ns[k]);
 			row->events += seen1.corun_events[k] - seen0.corun_events[k];
+			row->stopped += seen1.stopped_events[k] - seen0.stopped_events[k];
+			row->both_s += seconds(seen1.corun_ns[k] - seen0.corun_ns[k] - (seen1.switching_ns[k] - seen0.switching_ns[k]));
 		}
 		latency(s, started, row->latency, sizeof row->latency);
 		size_t n = 0;
@@ -505,10 +542,15 @@ int selftest(int argc, char **argv)
 		printf("%s: %s\n", prog, row->latency);
 		if (observed)
 			for (long k = 1; k <= categories; k++)
-				printf("%s: observed at context switches: category %ld: run %.3f s, co-running %.3f s (%llu events)\n",
+				printf("%s: observed at context switches: category %ld: run %.3f s, co-running %.3f s (%llu events, "
+				       "%llu of them against a task sched_ext had stopped, its CPU still switching; %llu ns with "
+				       "both tasks running)\n",
 				       prog, k, seconds(seen1.run_ns[k] - seen0.run_ns[k]),
 				       seconds(seen1.corun_ns[k] - seen0.corun_ns[k]),
-				       (unsigned long long)(seen1.corun_events[k] - seen0.corun_events[k]));
+				       (unsigned long long)(seen1.corun_events[k] - seen0.corun_events[k]),
+				       (unsigned long long)(seen1.stopped_events[k] - seen0.stopped_events[k]),
+				       (unsigned long long)(seen1.corun_ns[k] - seen0.corun_ns[k]
+							    - (seen1.switching_ns[k] - seen0.switching_ns[k])));
 		if (runs[r].kind == RUN_EXT) {
 			within &= report(&runs[r], &before, &after, categories, slice_us);
 			printf("%s: BPF run time per call (stats %s): %s\n", prog, stats_fd >= 0 ? "on" : "unavailable",
@@ -521,10 +563,13 @@ int selftest(int argc, char **argv)
 		pthread_join(s[i].thread, NULL);
 
 	if (nrows > 1 && observed) {
-		printf("%s: side by side, %ld s each (co-running as seen at context switches, any class):\n", prog, secs);
+		printf("%s: side by side, %ld s each (co-running as seen at context switches, any class; \"stopped\": "
+		       "events against a task sched_ext had already stopped, its CPU still switching; \"both\": the "
+		       "co-running time with both tasks running):\n", prog, secs);
 		for (int i = 0; i < nrows; i++)
-			printf("%s: | %-36s | work %12llu loops | co-running %8.3f s, %6llu events | %s |\n", prog,
-			       rows[i].name, rows[i].work, rows[i].corun_s, rows[i].events, rows[i].latency);
+			printf("%s: | %-36s | work %12llu loops | co-running %8.3f s, %6llu events, %4llu stopped, both %8.3f s | "
+			       "%s |\n", prog, rows[i].name, rows[i].work, rows[i].corun_s, rows[i].events, rows[i].stopped,
+			       rows[i].both_s, rows[i].latency);
 	}
 	struct iso_exit ex = *(struct iso_exit *)scx.exit;
 	if (observing)

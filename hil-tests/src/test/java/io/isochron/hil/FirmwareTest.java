@@ -175,7 +175,7 @@ class FirmwareTest {
         // since a file system that is gone has no label to find it by.
         Path broken = dir.resolve("broken.img");
         byte[] junk = new byte[1 << 20];
-        java.util.Arrays.fill(junk, (byte) 0xA5);
+        Arrays.fill(junk, (byte) 0xA5);
         try (var out = Files.newOutputStream(broken)) {
             for (int mib = 0; mib < 64; mib++) {
                 out.write(junk);
@@ -216,8 +216,9 @@ class FirmwareTest {
 
     /**
      * A box of the kvm profile runs the guests its state volume defines, as the appliance's user, and
-     * its appliance schedules their vCPU threads: QEMU inside the firmware, the bridge on QMP, the
-     * kernel's sched_ext scheduler enforcing, driven over OPC UA; the ejection drill makes the kernel
+     * its appliance schedules their vCPU threads: QEMU inside the firmware, the bridge on QMP and on
+     * the guest's paravirtual channel (real frames from a guest), the kernel's sched_ext scheduler
+     * enforcing the categories from those frames, driven over OPC UA; the ejection drill makes the kernel
      * eject it and the bridge fall back and attach it again while the guest keeps running. Its logs
      * are on the state volume after a clean shutdown.
      */
@@ -229,16 +230,15 @@ class FirmwareTest {
         Path seed = Files.createDirectories(dir.resolve("kvm"));
         Files.writeString(seed.resolve("firmware.conf"), "PROFILE=kvm\n");
         Path vms = Files.createDirectories(seed.resolve("vms"));
-        // The smallest busy guest: a firmware whose one vCPU spins (x86 starts at the image's last 16
-        // bytes: jmp to itself), always runnable, without an agent: CPU-only work.
-        byte[] bios = new byte[64 * 1024];
-        Arrays.fill(bios, (byte) 0xF4);
-        System.arraycopy(new byte[] {(byte) 0xEB, (byte) 0xFE}, 0, bios, bios.length - 16, 2);
-        Files.write(vms.resolve("halt.bin"), bios);
+        // The smallest guest with an agent: a 64 KiB firmware whose one vCPU spins and writes real
+        // frames to the paravirtual channel, ~10 a second: its task hints RAM for 30 frames, then
+        // STORAGE for 30, and again.
+        Files.write(vms.resolve("agent.bin"), AgentRom.image(30, 1, 5));
         Files.writeString(vms.resolve("g1.conf"), """
-                # the test guest
+                # the test guest: its first serial port is the channel
                 -m 16 -smp 1
-                -nodefaults -bios halt.bin
+                -nodefaults -bios agent.bin
+                -chardev pty,id=pv0 -serial chardev:pv0
                 """);
         opcUa.provision(seed.resolve("appliance/opcua/pki"));
         Path volume = Firmware.stateVolume(seed, dir.resolve("kvm.img"));
@@ -266,6 +266,15 @@ class FirmwareTest {
                 "sched_ext attached again");
         assertThat(firmware.console().split("scheduler attached in", -1)).as("attached, ejected, attached")
                 .hasSize(3);
+        // Categories from the guest's frames reach the kernel: the classifier follows the frames,
+        // and the kernel's own counters show the vCPU thread run under both categories.
+        firmware.await(() -> "RAM".equals(opcUa.value("Isochron/VirtualMachines/g1/Vcpu0/Category")), 120,
+                "g1's vCPU classified RAM from its frames");
+        firmware.await(() -> "STORAGE".equals(opcUa.value("Isochron/VirtualMachines/g1/Vcpu0/Category")), 120,
+                "g1's vCPU classified STORAGE from its frames");
+        firmware.await(() -> String.valueOf(opcUa.value("Isochron/Scheduler/SchedExt/State"))
+                .matches(".*by category: .*RAM [0-9.]+ s run.*STORAGE [0-9.]+ s run.*"), 120,
+                "the kernel ran g1's vCPU thread as RAM and as STORAGE");
         // Switches over OPC UA reach its control block and are read back from there.
         assertThat((String) opcUa.value("Isochron/Scheduler/SchedExt/State")).contains("ops isochron")
                 .contains("mode interference-aware, overlap 0 %");
@@ -302,10 +311,11 @@ class FirmwareTest {
     /**
      * Isochron's sched_ext scheduler on the firmware's kernel: its self-test attaches it once and
      * runs periodic stand-in threads of two categories under the kernel's fair class, pinned a CPU
-     * per category, and in the scheduler at interference-aware overlap 0 and 50 and shortest-queue
-     * (switched by a write, no reload); the scheduler's own count, taken where tasks start and stop,
-     * and the context-switch observer's (any class) show no co-running at overlap 0. Then the
-     * ejection drill.
+     * per category, and in the scheduler at interference-aware overlap 0, 25 and 50 and
+     * shortest-queue (switched by a write, no reload; every stand-in runs again after each switch); the scheduler's own count, taken where tasks start and stop,
+     * shows no co-running at overlap 0, and the context-switch observer's (any class) none but
+     * against a task the scheduler had already stopped on a CPU still switching. Then the ejection
+     * drill.
      */
     @Test
     @Order(8)
@@ -329,24 +339,45 @@ class FirmwareTest {
                 .contains("isochron-scx: every run within its definition")
                 .contains("isochron-scx selftest: exit 0");
         String strict = run(console, "interference-aware, overlap 0 %");
-        // twice per category: the scheduler's own count and the context-switch observer's
-        Matcher categories = Pattern.compile("category \\d: run ([0-9.]+) s, co-running ([0-9.]+) s \\((\\d+) events\\)")
+        // The scheduler's own count, where tasks start and stop: none.
+        Matcher own = Pattern.compile("isochron-scx: category \\d: run ([0-9.]+) s, co-running ([0-9.]+) s \\((\\d+) events\\)")
                 .matcher(strict);
         int seen = 0;
-        while (categories.find()) {
+        while (own.find()) {
             seen++;
-            assertThat(Double.parseDouble(categories.group(1))).as("each category ran").isPositive();
-            assertThat(categories.group(2) + " s, " + categories.group(3) + " events").as("co-running at overlap 0")
+            assertThat(Double.parseDouble(own.group(1))).as("each category ran").isPositive();
+            assertThat(own.group(2) + " s, " + own.group(3) + " events").as("co-running at overlap 0")
                     .isEqualTo("0.000 s, 0 events");
         }
-        assertThat(seen).as("categories reported, by the scheduler and by the observer").isEqualTo(4);
+        assertThat(seen).as("categories reported by the scheduler").isEqualTo(2);
+        // The observer's, at context switches: a start it sees next to a task of the same category
+        // is only ever next to one the scheduler had already stopped, on a CPU still switching, and
+        // no time at all has both tasks running.
+        Matcher observed = Pattern.compile("observed at context switches: category \\d: run ([0-9.]+) s, co-running "
+                + "[0-9.]+ s \\((\\d+) events, (\\d+) of them against a task sched_ext had stopped, its CPU still "
+                + "switching; (\\d+) ns with both tasks running\\)").matcher(strict);
+        seen = 0;
+        while (observed.find()) {
+            seen++;
+            assertThat(Double.parseDouble(observed.group(1))).as("each category ran").isPositive();
+            assertThat(observed.group(2)).as("co-running events seen at context switches at overlap 0, all against a "
+                    + "stopped task").isEqualTo(observed.group(3));
+            assertThat(observed.group(4)).as("ns of co-running with both tasks running, at overlap 0").isEqualTo("0");
+        }
+        assertThat(seen).as("categories reported by the observer").isEqualTo(2);
         assertThat(run(console, "affinity (a CPU per category)")).as("pinned a CPU per category: no co-running either")
                 .contains("category 1: run").doesNotContainPattern("co-running [0-9.]*[1-9][0-9.]* s");
         assertThat(run(console, "default (fair class)")).contains("observed at context switches: category 1");
         assertThat(console).contains("isochron-scx: side by side");
         assertThat(strict).as("no thread lost by the switch into it").contains("every stand-in ran");
-        assertThat(run(console, "interference-aware, overlap 50 %")).contains("within the definition (overlap 50 %)")
-                .contains("every stand-in ran");
+        for (String overlap : new String[] {"25", "50"}) {
+            assertThat(run(console, "interference-aware, overlap " + overlap + " %"))
+                    .contains("within the definition (overlap " + overlap + " %)").contains("every stand-in ran");
+        }
+        // A switch under load loses no thread: each one is followed by every stand-in running again.
+        assertThat(console).doesNotContain("did not run again")
+                .containsPattern("switch to interference-aware, overlap 0 %: every stand-in ran again within \\d+ ms")
+                .containsPattern("switch to shortest-queue: every stand-in ran again within \\d+ ms");
         assertThat(run(console, "shortest-queue,")).contains("separates nothing");
         // The ejection drill: a starved category makes the kernel's watchdog eject the scheduler;
         // the loader reads why, and the threads go on in the fair class.

@@ -65,7 +65,9 @@ class SchedExtEnforcerTest {
                     "thread 4243 0", "forget 4100", "mode shortest-queue");
             Enforcement en = e.enforcement(true);
             assertThat(en.backend()).isEqualTo(Enforcement.SCHED_EXT);
-            assertThat(en.schedExtState()).startsWith("ops isochron, attached in 0.42 s; mode ");
+            assertThat(en.schedExtState()).startsWith("ops isochron, attached in 0.42 s; mode ")
+                    .as("the kernel's own counts per category (code 1 = GPU, 2 = RAM)")
+                    .endsWith("; by category: GPU 0.0 s run, 10 dispatches, RAM 0.0 s run, 5 dispatches");
             assertThat(en.schedExt()).isEqualTo(new Enforcement.SchedExtCounters(15, 2.5, 1));
             assertThat(e.problem()).isEmpty();
             assertThat(e.enforcement(false).backend()).as("applyAffinity = false").isEqualTo(Enforcement.NONE);
