@@ -238,19 +238,20 @@ void ISO_OPS(iso_enqueue, struct task_struct *p, u64 enq_flags)
 {
 	u32 k = ctl.mode == MODE_SHORTEST_QUEUE ? 0 : category_of(p);
 	u64 now = bpf_ktime_get_ns();
-	struct iso_task *t = NULL;
+	/* (a task of a category will want its storage for an admission; one without, only if it has one) */
+	struct iso_task *t = bpf_task_storage_get(&tasks, p, 0, k != 0 ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	s32 cpu;
 
-	forget_admission(p);
+	/* Any unused admission is void: the task is placed afresh. */
+	if (t && t->cpu_plus1)
+		withdraw(t);
 	/* An idle CPU that may run it gets it at once (placing it on that CPU's queue wakes it);
 	 * otherwise it waits in its category's queue for the next CPU that may. A task with
 	 * migration disabled has only its own CPU in cpus_ptr. */
 	if (ctl.drill_stall != ISO_DRILL_ALL && (k == 0 || (k != ctl.drill_stall && admissible(k, -1, now)))) {
 		cpu = scx_bpf_pick_idle_cpu(p->cpus_ptr, 0);
-		if (cpu >= 0 && k != 0)
-			t = bpf_task_storage_get(&tasks, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (cpu >= 0 && (k == 0 || (t && admit(k, cpu, now, RESERVE_PLACED)))) {
-			if (t)
+			if (k != 0)
 				record(t, cpu, k, RESERVE_PLACED);
 			scx_bpf_dsq_insert(p, SCX_DSQ_LOCAL_ON | cpu, ctl.slice_ns, enq_flags);
 			__sync_fetch_and_add(&stats.dispatches[k], 1);

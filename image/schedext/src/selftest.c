@@ -18,8 +18,8 @@
  * that compares the runs), and for SCHED_EXT runs the scheduler's own counters, whether they are
  * within the definition of the overlap (none at O = 0, at most O % of each admitted slice), and
  * the BPF programs' run time per call; a run in which a stand-in never ran, or a switch after
- * which one did not run again within a second (a thread lost by a switch), is not within. Exit status: 0 every run within, 1 not, 2 could not load or was ejected
- * outside the drill.
+ * which one did not run again within a second (a thread lost by a switch), is not within. Exit
+ * status: 0 every run within, 1 not, 2 could not load or was ejected outside the drill.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -303,6 +303,23 @@ static unsigned long long work(const struct stand_in *s, int n)
 	return sum;
 }
 
+/* Each stand-in's work so far, to tell later which ones have worked since. */
+static void snapshot(const struct stand_in *s, int n, unsigned long long *loops)
+{
+	for (int i = 0; i < n; i++)
+		loops[i] = atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+}
+
+/* How many stand-ins have not worked since the snapshot. */
+static int idle_since(const struct stand_in *s, int n, const unsigned long long *loops)
+{
+	int idle = 0;
+
+	for (int i = 0; i < n; i++)
+		idle += atomic_load_explicit(&s[i].loops, memory_order_relaxed) == loops[i];
+	return idle;
+}
+
 /*
  * The ejection drill: category 1 is never dispatched again, its threads wait, the kernel's
  * watchdog ejects the scheduler (its timeout, 10 s), and the threads go on in the fair class.
@@ -324,12 +341,9 @@ static int drill(const struct stand_in *s, int n)
 		return 0;
 	}
 	unsigned long long before[MAX_THREADS];
-	for (int i = 0; i < n; i++)
-		before[i] = atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+	snapshot(s, n, before);
 	sleep(2);
-	int kept = 1;
-	for (int i = 0; i < n; i++)
-		kept &= atomic_load_explicit(&s[i].loops, memory_order_relaxed) > before[i];
+	int kept = idle_since(s, n, before) == 0;
 	printf("%s: stall drill: category 1 starved; the kernel ejected the scheduler after %.1f s (kind %lld): %s%s%s; "
 	       "the stand-ins %s\n",
 	       prog, (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, (long long)scx.exit->kind,
@@ -348,16 +362,20 @@ static long rejoined(const struct stand_in *s, int n, long bound_ms)
 	int pending = n;
 	long long t0 = now_ns(), waited = 0;
 
-	for (int i = 0; i < n; i++)
-		before[i] = atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+	snapshot(s, n, before);
 	while (pending > 0 && waited <= bound_ms * 1000000LL) {
 		usleep(1000);
 		waited = now_ns() - t0;
-		pending = 0;
-		for (int i = 0; i < n; i++)
-			pending += atomic_load_explicit(&s[i].loops, memory_order_relaxed) == before[i];
+		pending = idle_since(s, n, before);
 	}
 	return pending ? -1 : (long)(waited / 1000000);
+}
+
+/* Co-running in category k between two readings of the observer with both tasks running (not a CPU
+ * switching). */
+static __u64 both_running_ns(const struct iso_observed *from, const struct iso_observed *to, long k)
+{
+	return to->corun_ns[k] - from->corun_ns[k] - (to->switching_ns[k] - from->switching_ns[k]);
 }
 
 /* One line of the side-by-side table. */
@@ -503,8 +521,7 @@ int selftest(int argc, char **argv)
 		struct iso_observed seen0 = observed ? *(struct iso_observed *)observed : (struct iso_observed){0};
 		prog_stats(run0, calls0, NPROGS, progs);
 		unsigned long long loops0 = work(s, started), each0[MAX_THREADS];
-		for (int i = 0; i < started; i++)
-			each0[i] = atomic_load_explicit(&s[i].loops, memory_order_relaxed);
+		snapshot(s, started, each0);
 		struct iso_stats before = *(struct iso_stats *)scx.stats;
 		atomic_store(&recording, 1);
 		sleep((unsigned)secs);
@@ -522,7 +539,7 @@ int selftest(int argc, char **argv)
 			row->corun_s += seconds(seen1.corun_ns[k] - seen0.corun_ns[k]);
 			row->events += seen1.corun_events[k] - seen0.corun_events[k];
 			row->stopped += seen1.stopped_events[k] - seen0.stopped_events[k];
-			row->both_s += seconds(seen1.corun_ns[k] - seen0.corun_ns[k] - (seen1.switching_ns[k] - seen0.switching_ns[k]));
+			row->both_s += seconds(both_running_ns(&seen0, &seen1, k));
 		}
 		latency(s, started, row->latency, sizeof row->latency);
 		size_t n = 0;
@@ -533,9 +550,7 @@ int selftest(int argc, char **argv)
 				n += (size_t)snprintf(row->cost + n, sizeof row->cost - n, "%s%s %.0f ns", n ? ", " : "",
 						      progs[i] + 4, (double)(run1[i] - run0[i]) / (double)calls);
 		}
-		int idle = 0;
-		for (int i = 0; i < started; i++)
-			idle += atomic_load_explicit(&s[i].loops, memory_order_relaxed) == each0[i];
+		int idle = idle_since(s, started, each0);
 		within &= idle == 0;
 		printf("%s: %s, %ld s: work %llu loops; %s\n", prog, row->name, secs, row->work,
 		       idle == 0 ? "every stand-in ran" : "SOME stand-ins never ran");
@@ -549,8 +564,7 @@ int selftest(int argc, char **argv)
 				       seconds(seen1.corun_ns[k] - seen0.corun_ns[k]),
 				       (unsigned long long)(seen1.corun_events[k] - seen0.corun_events[k]),
 				       (unsigned long long)(seen1.stopped_events[k] - seen0.stopped_events[k]),
-				       (unsigned long long)(seen1.corun_ns[k] - seen0.corun_ns[k]
-							    - (seen1.switching_ns[k] - seen0.switching_ns[k])));
+				       (unsigned long long)both_running_ns(&seen0, &seen1, k));
 		if (runs[r].kind == RUN_EXT) {
 			within &= report(&runs[r], &before, &after, categories, slice_us);
 			printf("%s: BPF run time per call (stats %s): %s\n", prog, stats_fd >= 0 ? "on" : "unavailable",

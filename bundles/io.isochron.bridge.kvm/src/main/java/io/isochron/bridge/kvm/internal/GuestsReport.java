@@ -63,7 +63,7 @@ final class GuestsReport {
         for (int k = 0; k <= IoCategory.COMPONENT_COUNT && (k + 1) * n <= c.length; k++) {
             int at = k * n;
             b.append(String.format(Locale.ROOT, "  %-9s %10.3f %12.3f %8d %11d %9d %11d %11d%n",
-                    k == 0 ? IoCategory.NONE : IoCategory.component(k - 1), c[at] / 1e9, c[at + 1] / 1e9, c[at + 2],
+                    SchedExtEnforcer.category(k), c[at] / 1e9, c[at + 1] / 1e9, c[at + 2],
                     c[at + 3], c[at + 4], c[at + 5], c[at + 6]));
         }
     }

@@ -104,6 +104,11 @@ public final class SchedExtEnforcer implements AutoCloseable {
         return c.isComponent() ? c.ordinal() + 1 : 0;
     }
 
+    /** The I/O category of a kernel category code 0-6 ({@link #code}'s inverse). */
+    public static IoCategory category(int code) {
+        return code == 0 ? IoCategory.NONE : IoCategory.component(code - 1);
+    }
+
     /** Gives a vCPU thread its category and moves it into the scheduler; allocation-free. */
     public void thread(int tid, IoCategory category) {
         SchedExtConnection c = connection;
@@ -178,16 +183,13 @@ public final class SchedExtEnforcer implements AutoCloseable {
      */
     static String byCategory(long[] all) {
         StringBuilder s = new StringBuilder();
-        IoCategory[] categories = IoCategory.values();
-        for (int k = 1; (k + 1) * STATS_PER_CATEGORY <= all.length; k++) {
+        for (int k = 1; k <= IoCategory.COMPONENT_COUNT && (k + 1) * STATS_PER_CATEGORY <= all.length; k++) {
             long runNanos = all[k * STATS_PER_CATEGORY];
             long dispatches = all[k * STATS_PER_CATEGORY + 3];
             if (runNanos == 0 && dispatches == 0) {
                 continue;
             }
-            String name = k - 1 < categories.length && categories[k - 1].isComponent() ? categories[k - 1].name()
-                    : "category " + k;
-            s.append(s.length() == 0 ? "; by category: " : ", ").append(name)
+            s.append(s.length() == 0 ? "; by category: " : ", ").append(category(k))
                     .append(String.format(Locale.ROOT, " %.1f s run, %d dispatches", runNanos / 1e9, dispatches));
         }
         return s.toString();
