@@ -18,7 +18,8 @@ usage: boot.sh [--firmware DIR] [--profile sim|kvm] [--state FILE|none] [--opcua
   --mqtt URI       broker for a new state volume (default tcp://10.0.2.2:1883, this machine as QEMU's
                    user network shows it)
   --retries N      boots tried when the kernel fails before init (an early TCG oops), default 3
-  --accel A        auto (kvm when /dev/kvm is usable, else tcg); tcg-single: the emulator runs every
+  --accel A        auto (kvm when /dev/kvm is usable, else tcg; tcg after a KVM boot that does not
+                   reach init); tcg-single: the emulator runs every
                    CPU on one thread (slower, but without multi-threaded TCG's race with the kernel's
                    text patching, e.g. when a sched_ext scheduler is attached or detached)
 EOF
@@ -58,8 +59,14 @@ in_range --retries "$retries" 1 20
 case $profile in ''|sim|kvm) ;; *) die "--profile must be sim or kvm, got '$profile'" ;; esac
 [[ $mqtt =~ ^(tcp|ssl)://[^/:]+:[0-9]+$ ]] || die "--mqtt must be tcp://HOST:PORT or ssl://HOST:PORT, got '$mqtt'"
 case $console in stdio) log=$(mktemp) ;; file:?*) log=${console#file:} ;; *) die "--console must be stdio or file:PATH, got '$console'" ;; esac
+kvm_guess=0 # KVM chosen by auto: /dev/kvm can be there and still not boot the kernel (a nested hypervisor)
 case $accel in
-  auto) if [[ -r /dev/kvm && -w /dev/kvm ]]; then accel=kvm; else accel=tcg; fi ;;
+  auto)
+    if [[ -r /dev/kvm && -w /dev/kvm && $(cat "$fw/kvm-verdict" 2>/dev/null) != broken ]]; then accel=kvm kvm_guess=1
+    else
+      [[ -e /dev/kvm ]] && say "KVM did not boot this firmware on this host before ($fw/kvm-verdict): using TCG"
+      accel=tcg
+    fi ;;
   kvm|tcg) ;;
   tcg-single) accel=tcg,thread=single ;;
   *) die "--accel must be auto, kvm, tcg or tcg-single, got '$accel'" ;;
@@ -88,14 +95,17 @@ fi
 append="console=ttyS0 quiet panic=5"
 [[ -n $profile ]] && append+=" isochron.profile=$profile"
 [[ -n $extra ]] && append+=" $extra"
-cpu=()
-[[ $accel == kvm ]] && cpu=(-cpu host)
-qemu=(qemu-system-x86_64 -accel "$accel" -M q35 "${cpu[@]}" -smp "$smp" -m "$mem" -nodefaults -display none
-  -kernel "$fw/vmlinux" -initrd "$fw/rootfs.cpio.zst" -append "$append" -serial "file:$log"
-  -qmp "unix:$qmp,server=on,wait=off" -pidfile "$qmp.pid" "${disk[@]}"
-  -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:4840" -device virtio-net-pci,netdev=n0
-  -device i6300esb -action watchdog=reset
-  -object rng-random,filename=/dev/urandom,id=rng0 -device virtio-rng-pci,rng=rng0)
+qemu_for() { # the QEMU command line for accelerator $1
+  local cpu=()
+  [[ $1 == kvm ]] && cpu=(-cpu host)
+  qemu=(qemu-system-x86_64 -accel "$1" -M q35 "${cpu[@]}" -smp "$smp" -m "$mem" -nodefaults -display none
+    -kernel "$fw/vmlinux" -initrd "$fw/rootfs.cpio.zst" -append "$append" -serial "file:$log"
+    -qmp "unix:$qmp,server=on,wait=off" -pidfile "$qmp.pid" "${disk[@]}"
+    -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:4840" -device virtio-net-pci,netdev=n0
+    -device i6300esb -action watchdog=reset
+    -object rng-random,filename=/dev/urandom,id=rng0 -device virtio-rng-pci,rng=rng0)
+}
+qemu_for "$accel"
 
 qmp_cmd() { # one QMP command; true when QEMU took it
   python3 - "$qmp" "$1" <<'PY' 2>/dev/null
@@ -134,8 +144,10 @@ for ((try = 1; ; try++)); do
   fi
   # The kernel hands over to init within seconds; an oops before that (seen under TCG now and then)
   # is retried. After the firmware's first line, whatever happens is the firmware's business.
-  verdict= waited=0
-  while [[ -z $verdict ]] && ((waited++ < 1200)); do
+  # (Under KVM it takes about a second: 30 s without a line means KVM does not run this kernel.)
+  verdict= waited=0 limit=1200
+  [[ $accel == kvm ]] && limit=300
+  while [[ -z $verdict ]] && ((waited++ < limit)); do
     if grep -q '^isochron-firmware: ' "$log"; then verdict=up
     elif grep -qE 'Oops|Kernel panic|BUG: ' "$log"; then verdict=oops
     elif ! kill -0 "$pid" 2>/dev/null; then verdict=exited
@@ -145,8 +157,15 @@ for ((try = 1; ; try++)); do
   [[ $verdict == up ]] && break
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  ((try < retries)) || die "the kernel did not reach init in $retries boots (last: ${verdict:-timeout}; console: $log)"
-  say "boot $try failed before init (${verdict:-timeout}); booting again"
+  ((try < retries || kvm_guess)) || die "the kernel did not reach init in $retries boots (last: ${verdict:-timeout}; console: $log)"
+  if ((kvm_guess)); then
+    say "boot $try under KVM failed before init (${verdict:-timeout}): /dev/kvm is there but does not run this kernel; booting again under TCG"
+    echo broken >"$fw/kvm-verdict" 2>/dev/null || true # later boots go straight to TCG
+    accel=tcg kvm_guess=0 try=0 # (TCG gets its own tries)
+    qemu_for "$accel"
+  else
+    say "boot $try failed before init (${verdict:-timeout}); booting again"
+  fi
 done
 while kill -0 "$pid" 2>/dev/null; do
   wait "$pid" 2>/dev/null || true

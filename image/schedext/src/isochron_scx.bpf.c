@@ -44,6 +44,9 @@ SEC(".data.ctl") volatile struct iso_ctl ctl = {
 struct iso_cpu {
 	u32 category; /* of the task running now; meaningful while busy */
 	u32 busy;
+	u32 pid;      /* the task running now */
+	u16 leaving;  /* it is being taken off the CPU while running (stopping, not yet quiescent) */
+	u16 resuming; /* taken off for a change (affinity, priority), not to sleep: it runs on at once */
 	u64 since_ns;
 	u64 end_ns;              /* when the running task's slice ends */
 	u64 stopped_ns;          /* when the scheduler last stopped a task here (for the observer) */
@@ -281,11 +284,18 @@ void ISO_OPS(iso_running, struct task_struct *p)
 	u32 k = category_of(p);
 	u64 now = bpf_ktime_get_ns();
 	struct iso_task *t;
-	bool admitted = false;
+	bool admitted = false, resumed;
 	s32 d;
 
 	if (!c)
 		return;
+	/* A task taken off the CPU for a change while it ran (on PREEMPT_RT above all: migrate_enable()
+	 * restoring its affinity) runs on without passing the scheduler; the CPU kept its claim, and
+	 * any co-running it is part of was counted when it began. */
+	resumed = c->resuming && c->pid == p->pid && c->category == k;
+	c->leaving = 0;
+	c->resuming = 0;
+	c->pid = p->pid;
 	/* The running task holds the claim from here; only then is its admission given back, so
 	 * that the CPU never looks free of the category in between. */
 	c->category = k;
@@ -294,10 +304,10 @@ void ISO_OPS(iso_running, struct task_struct *p)
 	__sync_lock_test_and_set(&c->busy, 1);
 	t = bpf_task_storage_get(&tasks, p, 0, 0);
 	if (t && t->cpu_plus1) {
-		admitted = t->cpu_plus1 == (u32)cpu + 1 && t->category == k;
+		admitted |= t->cpu_plus1 == (u32)cpu + 1 && t->category == k;
 		withdraw(t);
 	}
-	if (k == 0)
+	if (k == 0 || resumed)
 		return;
 	/* Started without an admission: it joined the scheduler while running, or was placed under
 	 * another mode. It may go on if that is admissible, else its slice ends at the next tick so
@@ -339,7 +349,6 @@ void ISO_OPS(iso_stopping, struct task_struct *p, bool runnable)
 
 	if (!c || !c->busy)
 		return;
-	c->stopped_ns = now;
 	k = c->category & (CATEGORIES - 1);
 	/* Preempted by a higher class with slice left: it goes back to the head of this CPU's local
 	 * queue and resumes without passing the scheduler, so it keeps an admission here. */
@@ -350,7 +359,15 @@ void ISO_OPS(iso_stopping, struct task_struct *p, bool runnable)
 			record(t, cpu, k, RESERVE_OWN);
 		}
 	}
-	__sync_lock_test_and_set(&c->busy, 0);
+	/* Taken off while running: to sleep, or for a change after which it runs on (quiescent tells
+	 * which). Until then the CPU keeps the claim: letting go and taking it back would open a
+	 * window in which another CPU could start the category. */
+	if (runnable) {
+		c->stopped_ns = now;
+		__sync_lock_test_and_set(&c->busy, 0);
+	} else {
+		c->leaving = 1;
+	}
 	if (k == 0)
 		return;
 	__sync_fetch_and_add(&stats.run_ns[k], now - c->since_ns);
@@ -368,10 +385,40 @@ void ISO_OPS(iso_stopping, struct task_struct *p, bool runnable)
 	}
 }
 
+/* The CPU's claim ends: its task slept, left the scheduler, or never came back. */
+static __always_inline void release(struct iso_cpu *c)
+{
+	c->leaving = 0;
+	c->resuming = 0;
+	c->stopped_ns = bpf_ktime_get_ns();
+	__sync_lock_test_and_set(&c->busy, 0);
+}
+
 void ISO_OPS(iso_quiescent, struct task_struct *p, u64 deq_flags)
 {
+	struct iso_cpu *c = cpu_state(scx_bpf_task_cpu(p));
+
 	/* Asleep, or leaving a local queue without having run (new affinity, another class). */
 	forget_admission(p);
+	if (c && c->leaving && c->pid == p->pid) {
+		if (deq_flags & SCX_DEQ_SLEEP)
+			release(c);
+		else
+			c->resuming = 1;
+		c->leaving = 0;
+	}
+}
+
+void ISO_OPS(iso_disable, struct task_struct *p)
+{
+	struct iso_cpu *c = cpu_state(scx_bpf_task_cpu(p));
+
+	/* Left the scheduler while it held its CPU's claim. A policy change ends the claim. Priority
+	 * inheritance does not: a real-time task waits for a lock this one holds (on PREEMPT_RT, any
+	 * spinlock), so it runs on boosted, its policy still SCHED_EXT, and comes back here when it
+	 * lets go; its category stays held meanwhile (until then the CPU runs it, or goes idle). */
+	if (c && c->busy && c->pid == p->pid && (c->leaving || c->resuming) && p->policy != SCHED_EXT_POLICY)
+		release(c);
 }
 
 void ISO_OPS(iso_update_idle, s32 cpu, bool idle)
@@ -384,6 +431,8 @@ void ISO_OPS(iso_update_idle, s32 cpu, bool idle)
 	 * the CPU idle before telling the scheduler, and one may have been placed in between.) */
 	if (!c || !idle)
 		return;
+	if (c->busy)
+		release(c); /* a claim kept for a task that did not run on after all */
 	for (u32 k = 1; k < CATEGORIES; k++) {
 		if (c->pending[k]) {
 			__sync_fetch_and_add(&stats.lost[k], 1);
@@ -491,6 +540,7 @@ struct sched_ext_ops isochron_ops = {
 	.running = (void *)iso_running,
 	.stopping = (void *)iso_stopping,
 	.quiescent = (void *)iso_quiescent,
+	.disable = (void *)iso_disable,
 	.update_idle = (void *)iso_update_idle,
 	.init = (void *)iso_init,
 	.exit = (void *)iso_exit,
