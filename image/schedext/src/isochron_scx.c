@@ -28,10 +28,26 @@ const char *prog = "isochron-scx";
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: %s selftest [--seconds N] [--runs O|shortest-queue|default|affinity|stall,...] [--threads T]\n"
-		"                    [--categories C] [--slice-us S] [--period-us P --busy-us B]\n"
+		"usage: %s selftest [--seconds N] [--runs O|shortest-queue|edf[/SET]|edf-refinement[/SET]|default|affinity|stall,...]\n"
+		"                    [--threads T] [--categories C] [--slice-us S] [--period-us P --busy-us B]\n"
 		"       %s serve --socket PATH [--group NAME] [--slice-us S] [--drill-after S]\n",
 		prog, prog);
+}
+
+const char *mode_name(__u32 mode)
+{
+	switch (mode) {
+	case MODE_SHORTEST_QUEUE:
+		return "shortest-queue";
+	case MODE_INTERFERENCE_AWARE:
+		return "interference-aware";
+	case MODE_EDF:
+		return "edf";
+	case MODE_EDF_REFINEMENT:
+		return "edf-refinement";
+	default:
+		return "?";
+	}
 }
 
 long parse_long(const char *opt, const char *v, long lo, long hi)

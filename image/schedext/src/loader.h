@@ -40,6 +40,8 @@ long parse_long(const char *opt, const char *v, long lo, long hi);
 const char *read_line(const char *path);
 /* A loaded global data section, mapped from the kernel. */
 volatile void *mapped(const char *name, size_t size);
+/* The name of a mode of the control block, as the commands spell it. */
+const char *mode_name(__u32 mode);
 int selftest(int argc, char **argv);
 int serve(int argc, char **argv);
 

@@ -11,6 +11,13 @@
  *   default         the kernel's fair class, every CPU allowed
  *   affinity        the fair class, each category pinned to one CPU (what the appliance's affinity
  *                   enforcement does at overlap 0)
+ *   edf[/S], edf-refinement[/S]
+ *                   the EDF modes on generated task set S (default 1): each stand-in a periodic task
+ *                   with its own period (50-100 ms), deadline = period and run time per job (CPU
+ *                   time), 4-20 % of a CPU each, its home and category chosen so that every CPU has
+ *                   every category; the refinement is not within if a job it put behind another
+ *                   missed its deadline (run edf/S before edf-refinement/S for plain EDF's misses on
+ *                   the same set beside it)
  *   stall           last: the ejection drill (category 1 never dispatched until the kernel's watchdog
  *                   ejects the scheduler; the stand-ins must go on in the fair class)
  * For every run it prints the work done, the wake-up-to-run latency of periodic stand-ins, the
@@ -40,7 +47,7 @@
 #include "loader.h"
 
 #define MAX_THREADS 64
-#define MAX_RUNS 8
+#define MAX_RUNS 14
 #define MAX_SAMPLES 16384
 #define REJOIN_BOUND_MS 1000 /* a switch must not leave a runnable stand-in waiting longer (TCG-generous) */
 
@@ -50,6 +57,7 @@ struct run {
 	enum run_kind kind;
 	int mode;     /* RUN_EXT */
 	long overlap; /* RUN_EXT, interference-aware */
+	int set;      /* RUN_EXT, EDF modes: the generated task set */
 };
 
 struct stand_in {
@@ -60,11 +68,23 @@ struct stand_in {
 	_Atomic unsigned long long loops; /* work done, published every 1024 loops */
 	atomic_int samples;               /* wake-up latencies recorded in this run */
 	_Atomic unsigned long long overruns;
+	_Atomic long period_us, busy_us;  /* this run's; busy_us in CPU time when cpu_time */
+	atomic_int cpu_time;
+	int edf_home, edf_category;       /* in the EDF runs */
+	_Atomic unsigned long long misses; /* jobs finished after their deadline (= the period) */
 	unsigned latency_us[MAX_SAMPLES];
 };
 
 static atomic_int stop, recording;
-static long period_us, busy_us;
+static long period_us, busy_us; /* of the runs other than EDF */
+
+static long long cpu_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
 
 static long long now_ns(void)
 {
@@ -74,7 +94,8 @@ static long long now_ns(void)
 	return t.tv_sec * 1000000000LL + t.tv_nsec;
 }
 
-/* A periodic stand-in: each period it wakes at its start, works busy_us, and sleeps to the next. */
+/* A periodic stand-in: each period it wakes at its start, works busy_us, and sleeps to the next
+ * (period and work are the run's: the EDF runs give each stand-in its own, as CPU time). */
 static void periodic(struct stand_in *s)
 {
 	unsigned long long n = 0;
@@ -83,8 +104,11 @@ static void periodic(struct stand_in *s)
 	while (!atomic_load_explicit(&stop, memory_order_relaxed)) {
 		struct timespec at;
 		long long woke, until;
+		long period = atomic_load_explicit(&s->period_us, memory_order_relaxed);
+		long busy = atomic_load_explicit(&s->busy_us, memory_order_relaxed);
+		int cpu_time = atomic_load_explicit(&s->cpu_time, memory_order_relaxed);
 
-		next += period_us * 1000LL;
+		next += period * 1000LL;
 		at.tv_sec = next / 1000000000LL;
 		at.tv_nsec = next % 1000000000LL;
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
@@ -96,11 +120,13 @@ static void periodic(struct stand_in *s)
 				atomic_store_explicit(&s->samples, i + 1, memory_order_release);
 			}
 		}
-		until = woke + busy_us * 1000LL;
-		while (now_ns() < until)
+		until = (cpu_time ? cpu_ns() : woke) + busy * 1000LL;
+		while ((cpu_time ? cpu_ns() : now_ns()) < until)
 			for (int k = 0; k < 1024; k++, n++)
 				atomic_store_explicit(&s->loops, n, memory_order_relaxed);
-		if (now_ns() - next > period_us * 1000LL) { /* missed a whole period: start afresh */
+		if (now_ns() - next > period * 1000LL) /* finished after the deadline (= the period) */
+			atomic_fetch_add(&s->misses, 1);
+		if (now_ns() - next > period * 1000LL) { /* missed a whole period: start afresh */
 			atomic_fetch_add(&s->overruns, 1);
 			next = now_ns();
 		}
@@ -115,6 +141,8 @@ static void *stand_in_main(void *arg)
 	struct sched_param none = {0};
 
 	s->tid = (pid_t)tid;
+	atomic_store(&s->period_us, period_us);
+	atomic_store(&s->busy_us, busy_us);
 	if (bpf_map__update_elem(scx.threads, &tid, sizeof tid, &t, sizeof t, BPF_ANY) != 0
 	    || sched_setscheduler(0, SCHED_EXT, &none) != 0) {
 		fprintf(stderr, "%s: stand-in %u: cannot join the scheduler: %s\n", prog, tid, strerror(errno));
@@ -154,7 +182,10 @@ static const char *run_name(const struct run *r, char *buf, size_t len)
 	default:
 		if (r->mode == MODE_SHORTEST_QUEUE)
 			return "shortest-queue";
-		snprintf(buf, len, "interference-aware, overlap %ld %%", r->overlap);
+		if (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT)
+			snprintf(buf, len, "%s, task set %d", mode_name((__u32)r->mode), r->set);
+		else
+			snprintf(buf, len, "interference-aware, overlap %ld %%", r->overlap);
 		return buf;
 	}
 }
@@ -175,32 +206,101 @@ static int parse_runs(const char *v, struct run *runs, int max)
 			exit(2);
 		}
 		if (strcmp(t, "shortest-queue") == 0)
-			runs[n++] = (struct run){RUN_EXT, MODE_SHORTEST_QUEUE, 0};
+			runs[n++] = (struct run){RUN_EXT, MODE_SHORTEST_QUEUE, 0, 0};
 		else if (strcmp(t, "default") == 0)
-			runs[n++] = (struct run){RUN_DEFAULT, 0, 0};
+			runs[n++] = (struct run){RUN_DEFAULT, 0, 0, 0};
 		else if (strcmp(t, "affinity") == 0)
-			runs[n++] = (struct run){RUN_AFFINITY, 0, 0};
+			runs[n++] = (struct run){RUN_AFFINITY, 0, 0, 0};
 		else if (strcmp(t, "stall") == 0)
-			runs[n++] = (struct run){RUN_STALL, MODE_INTERFERENCE_AWARE, 0};
-		else
-			runs[n++] = (struct run){RUN_EXT, MODE_INTERFERENCE_AWARE, parse_long("--runs", t, 0, 100)};
+			runs[n++] = (struct run){RUN_STALL, MODE_INTERFERENCE_AWARE, 0, 0};
+		else if (strncmp(t, "edf", 3) == 0) {
+			int refined = strncmp(t, "edf-refinement", 14) == 0;
+			const char *rest = t + (refined ? 14 : 3);
+
+			if (*rest != '\0' && *rest != '/') {
+				fprintf(stderr, "%s: --runs: '%s' is not edf[/SET] or edf-refinement[/SET]\n", prog, t);
+				exit(2);
+			}
+			runs[n++] = (struct run){RUN_EXT, refined ? MODE_EDF_REFINEMENT : MODE_EDF, 0,
+						 *rest ? (int)parse_long("--runs (task set)", rest + 1, 1, 1000000) : 1};
+		} else
+			runs[n++] = (struct run){RUN_EXT, MODE_INTERFERENCE_AWARE, parse_long("--runs", t, 0, 100), 0};
 	}
 	free(copy);
 	if (n == 0) {
-		fprintf(stderr, "%s: --runs is empty (allowed: overlaps 0-100, shortest-queue, default, affinity and, last, "
-			"stall; comma-separated)\n", prog);
+		fprintf(stderr, "%s: --runs is empty (allowed: overlaps 0-100, shortest-queue, edf[/SET], edf-refinement[/SET], "
+			"default, affinity and, last, stall; comma-separated)\n", prog);
 		exit(2);
 	}
 	return n;
 }
 
+/* A small generator of task sets (xorshift; the same set for the same number on every machine). */
+static unsigned next_random(unsigned *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+/* Task set `set`: each stand-in's period (50, 60, 75 or 100 ms; deadline = period) and run time per
+ * job (4-20 % of its period); its home, by worst fit in stand-in order as the appliance's policy
+ * places vCPUs; and its category, alternating among the threads of each CPU, so that every CPU has
+ * every category and the refinement has conflicts to resolve. */
+static void task_set(int set, struct stand_in *s, int n, long categories)
+{
+	static const long periods_ms[] = {50, 60, 75, 100};
+	unsigned x = 2463534242u ^ (unsigned)set * 2654435761u;
+	int cpus = libbpf_num_possible_cpus(), count[64] = {0};
+	double util[64] = {0};
+
+	for (int i = 0; i < n; i++) {
+		long period = periods_ms[next_random(&x) % 4] * 1000;
+		long percent = 4 + (long)(next_random(&x) % 17);
+		int home = 0;
+
+		for (int c = 1; c < cpus && c < 64; c++)
+			if (util[c] < util[home] || (util[c] == util[home] && count[c] < count[home]))
+				home = c;
+		atomic_store(&s[i].period_us, period);
+		atomic_store(&s[i].busy_us, period * percent / 100);
+		s[i].edf_home = home;
+		s[i].edf_category = (int)(count[home] % categories) + 1;
+		util[home] += percent / 100.0;
+		count[home]++;
+	}
+}
+
 /* Puts the stand-ins where a run wants them: SCHED_EXT on every CPU, or the fair class on every
- * CPU or on one CPU per category. */
-static int place(const struct run *r, struct stand_in *s, int n)
+ * CPU or on one CPU per category; with their timing for the EDF runs. */
+static int place(const struct run *r, struct stand_in *s, int n, long categories)
 {
 	int cpus = libbpf_num_possible_cpus();
 	struct sched_param none = {0};
+	int edf = r->kind == RUN_EXT && (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT);
 
+	if (edf)
+		task_set(r->set, s, n, categories);
+	for (int i = 0; i < n; i++) {
+		__u32 tid = (__u32)s[i].tid;
+		struct iso_thread t = {.category = (__u32)s[i].category};
+
+		if (edf) {
+			t.category = (__u32)s[i].edf_category;
+			t.home_plus1 = (__u32)s[i].edf_home + 1;
+			t.period_ns = t.deadline_ns = (__u64)atomic_load(&s[i].period_us) * 1000;
+			t.budget_ns = (__u64)atomic_load(&s[i].busy_us) * 1000;
+		} else {
+			atomic_store(&s[i].period_us, period_us);
+			atomic_store(&s[i].busy_us, busy_us);
+		}
+		atomic_store(&s[i].cpu_time, edf);
+		if (bpf_map__update_elem(scx.threads, &tid, sizeof tid, &t, sizeof t, BPF_ANY) != 0) {
+			fprintf(stderr, "%s: cannot write stand-in %d's timing: %s\n", prog, s[i].tid, strerror(errno));
+			return 0;
+		}
+	}
 	for (int i = 0; i < n; i++) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -275,7 +375,7 @@ static int report(const struct run *r, const struct iso_stats *before, const str
 		__u64 unadmitted = after->unadmitted[k] - before->unadmitted[k];
 		__u64 lost = after->lost[k] - before->lost[k];
 		/* O = 0: none; O > 0: each admitted slice overlaps at most O % of it. */
-		double limit = r->mode == MODE_SHORTEST_QUEUE ? -1
+		double limit = r->mode != MODE_INTERFERENCE_AWARE ? -1
 			: r->overlap == 0 ? 0 : (double)dispatches * slice_us * 1000.0 * r->overlap / 100.0;
 		int ok = limit < 0 || corun <= limit;
 
@@ -288,6 +388,13 @@ static int report(const struct run *r, const struct iso_stats *before, const str
 	printf("%s: idle CPUs woken with a task %llu\n", prog, (unsigned long long)(after->wakeups - before->wakeups));
 	if (r->mode == MODE_SHORTEST_QUEUE)
 		printf("%s: shortest-queue separates nothing (the baseline)\n", prog);
+	else if (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT)
+		printf("%s: %s: released jobs went ahead of a later deadline %llu times; the refinement ran another job than EDF's "
+		       "choice %llu times, kept EDF's choice for want of a safe one %llu times; threads without a home %llu\n",
+		       prog, mode_name((__u32)r->mode), (unsigned long long)(after->preemptions - before->preemptions),
+		       (unsigned long long)(after->refined - before->refined),
+		       (unsigned long long)(after->refine_refused - before->refine_refused),
+		       (unsigned long long)(after->unhomed - before->unhomed));
 	else
 		printf("%s: %s the definition (overlap %ld %%)\n", prog, within ? "within" : "NOT within", r->overlap);
 	return within;
@@ -394,7 +501,7 @@ struct row {
 int selftest(int argc, char **argv)
 {
 	long secs = 10, threads = 4, categories = 2, slice_us = 5000;
-	struct run runs[MAX_RUNS] = {{RUN_EXT, MODE_INTERFERENCE_AWARE, 0}};
+	struct run runs[MAX_RUNS] = {{RUN_EXT, MODE_INTERFERENCE_AWARE, 0, 0}};
 	int nruns = 1;
 
 	for (int i = 0; i < argc; i++) {
@@ -428,6 +535,11 @@ int selftest(int argc, char **argv)
 		fprintf(stderr, "%s: --period-us and --busy-us go together, the busy time shorter than the period\n", prog);
 		return 2;
 	}
+	for (int r = 0; r < nruns; r++)
+		if ((runs[r].mode == MODE_EDF || runs[r].mode == MODE_EDF_REFINEMENT) && period_us == 0) {
+			fprintf(stderr, "%s: the EDF runs need periodic stand-ins (--period-us and --busy-us)\n", prog);
+			return 2;
+		}
 
 	libbpf_set_print(print_libbpf);
 	struct iso_ctl ctl = {.mode = MODE_INTERFERENCE_AWARE, .overlap_pct = 0,
@@ -485,12 +597,14 @@ int selftest(int argc, char **argv)
 	static const char *progs[] = {"iso_enqueue", "iso_dispatch", "iso_running", "iso_stopping", "iso_select_cpu"};
 	enum { NPROGS = sizeof progs / sizeof progs[0] };
 	static struct row rows[MAX_RUNS];
+	int edf_set[MAX_RUNS], nedf = 0;
+	unsigned long long edf_missed[MAX_RUNS];
 	char name[48];
 	int nrows = 0, within = 1, ejected = 0, drilled = 0;
 	for (int r = 0; r < nruns && !failed && !ejected; r++) {
 		if (runs[r].kind == RUN_STALL) {
 			drilled = 1;
-			within &= place(&(struct run){RUN_EXT, MODE_INTERFERENCE_AWARE, 0}, s, started) && drill(s, started);
+			within &= place(&(struct run){RUN_EXT, MODE_INTERFERENCE_AWARE, 0, 0}, s, started, categories) && drill(s, started);
 			break;
 		}
 		/* A switch is a write to the control block: no reload. Counted after a settle: each
@@ -500,7 +614,7 @@ int selftest(int argc, char **argv)
 			scx.ctl->overlap_pct = (__u32)runs[r].overlap;
 			scx.ctl->mode = (__u32)runs[r].mode;
 		}
-		if (!place(&runs[r], s, started)) {
+		if (!place(&runs[r], s, started, categories)) {
 			failed = 1;
 			break;
 		}
@@ -516,6 +630,7 @@ int selftest(int argc, char **argv)
 		for (int i = 0; i < started; i++) {
 			atomic_store(&s[i].samples, 0);
 			atomic_store(&s[i].overruns, 0);
+			atomic_store(&s[i].misses, 0);
 		}
 		__u64 run0[NPROGS], calls0[NPROGS], run1[NPROGS], calls1[NPROGS];
 		struct iso_observed seen0 = observed ? *(struct iso_observed *)observed : (struct iso_observed){0};
@@ -565,6 +680,43 @@ int selftest(int argc, char **argv)
 				       (unsigned long long)(seen1.corun_events[k] - seen0.corun_events[k]),
 				       (unsigned long long)(seen1.stopped_events[k] - seen0.stopped_events[k]),
 				       (unsigned long long)both_running_ns(&seen0, &seen1, k));
+		if (runs[r].kind == RUN_EXT && (runs[r].mode == MODE_EDF || runs[r].mode == MODE_EDF_REFINEMENT)) {
+			unsigned long long jobs = 0, missed = 0, own = 0, refined = 0;
+
+			for (long k = 0; k < ISO_CATEGORIES; k++) {
+				jobs += after.jobs[k] - before.jobs[k];
+				missed += after.misses[k] - before.misses[k];
+				refined += after.refined_misses[k] - before.refined_misses[k];
+			}
+			for (int i = 0; i < started; i++)
+				own += atomic_load(&s[i].misses);
+			printf("%s: %s: %llu jobs, %llu finished after their deadline (the stand-ins' own count: %llu)\n", prog,
+			       row->name, jobs, missed, own);
+			if (runs[r].mode == MODE_EDF) {
+				edf_set[nedf] = runs[r].set;
+				edf_missed[nedf++] = missed;
+			} else {
+				/* The promise, decision by decision: no job the refinement put behind another missed. */
+				printf("%s: %s: %llu of the missed jobs had been put behind another by the refinement\n", prog,
+				       row->name, refined);
+				within &= refined == 0;
+				long long baseline = -1;
+
+				for (int i = 0; i < nedf; i++)
+					if (edf_set[i] == runs[r].set)
+						baseline = (long long)edf_missed[i];
+				if (baseline < 0)
+					printf("%s: no plain EDF run on task set %d before it: nothing to hold the refinement to\n", prog,
+					       runs[r].set);
+				else if (baseline > 0)
+					printf("%s: plain EDF missed %lld deadlines on task set %d: the refinement's promise does not "
+					       "apply\n", prog, baseline, runs[r].set);
+				else
+					printf("%s: task set %d: plain EDF met every deadline; the refinement %s\n", prog, runs[r].set,
+					       missed == 0 ? "too" : "did not (a miss of a job it had not put behind another: the "
+					       "emulator or a higher class, as EDF's own misses)");
+			}
+		}
 		if (runs[r].kind == RUN_EXT) {
 			within &= report(&runs[r], &before, &after, categories, slice_us);
 			printf("%s: BPF run time per call (stats %s): %s\n", prog, stats_fd >= 0 ? "on" : "unavailable",

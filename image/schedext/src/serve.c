@@ -7,10 +7,13 @@
  *   attach                      -> attached SECONDS OPS | error attach: REASON
  *   mode shortest-queue         -> mode shortest-queue 0           (read back from the control block)
  *   mode interference-aware O   -> mode interference-aware O
- *   thread TID CATEGORY         -> nothing, or error thread TID: REASON   (CATEGORY 0-7; moves it to SCHED_EXT)
+ *   mode edf | edf-refinement   -> mode edf 0 | mode edf-refinement 0
+ *   thread TID CATEGORY [D T C] -> nothing, or error thread TID: REASON   (CATEGORY 0-7; moves it to SCHED_EXT;
+ *                                  D T C: relative deadline, period, run time per job in us, for the EDF modes)
  *   forget TID                  -> nothing (the thread is gone or no longer the scheduler's)
  *   stats                       -> stats WAKEUPS then, per category 0-7: RUN CORUN EVENTS DISPATCHES REFUSED UNADMITTED
- *                                  VIOLATIONS (times in ns)
+ *                                  VIOLATIONS JOBS MISSES (times in ns; jobs of threads with timing, and those that
+ *                                  finished after their deadline)
  *   detach                      -> detached
  *
  * and, unasked, "ejected KIND REASON[: MSG]" when the kernel ends the scheduler (a stall, an
@@ -69,7 +72,7 @@ static void say(const char *fmt, ...)
 static void reply(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void reply(const char *fmt, ...)
 {
-	char line[1024];
+	char line[2048];
 	va_list ap;
 	int n;
 
@@ -171,15 +174,22 @@ static const char *refuse_thread(pid_t tid)
 
 static void thread(const char *args)
 {
-	int tid, category, end = 0;
+	int tid, category, end = 0, more = 0;
+	long long d = 0, period = 0, budget = 0;
 	struct iso_thread t = {0};
 	struct sched_param none = {0};
 	const char *refused;
 
-	if (sscanf(args, "%d %d%n", &tid, &category, &end) != 2 || args[end] != '\0' || tid <= 0 || category < 0
-	    || category >= ISO_CATEGORIES) {
-		reply("error thread: '%s' is not 'TID CATEGORY' (a thread id and a category 0-%d)", args,
-		      ISO_CATEGORIES - 1);
+	if (sscanf(args, "%d %d%n", &tid, &category, &end) != 2 || tid <= 0 || category < 0 || category >= ISO_CATEGORIES
+	    || (args[end] != '\0'
+		&& (sscanf(args + end, " %lld %lld %lld%n", &d, &period, &budget, &more) != 3 || args[end + more] != '\0'))) {
+		reply("error thread: '%s' is not 'TID CATEGORY [D T C]' (a thread id, a category 0-%d and, for the EDF "
+		      "modes, relative deadline, period and run time per job in us)", args, ISO_CATEGORIES - 1);
+		return;
+	}
+	if (args[end] != '\0' && !(period > 0 && period <= 10000000 && budget > 0 && budget <= period && d >= budget && d <= period)) {
+		reply("error thread %d: timing %lld %lld %lld is not D T C with 0 < C <= D <= T <= 10 s (us)", tid, d, period,
+		      budget);
 		return;
 	}
 	if (!ctl_conn.link) {
@@ -192,6 +202,9 @@ static void thread(const char *args)
 		return;
 	}
 	t.category = (__u32)category;
+	t.deadline_ns = (__u64)d * 1000;
+	t.period_ns = (__u64)period * 1000;
+	t.budget_ns = (__u64)budget * 1000;
 	if (bpf_map__update_elem(scx.threads, &tid, sizeof tid, &t, sizeof t, BPF_ANY) != 0) {
 		reply("error thread %d: cannot write its category: %s", tid, strerror(errno));
 		return;
@@ -223,22 +236,25 @@ static void mode(const char *args)
 	if (strcmp(args, "shortest-queue") == 0) {
 		scx.ctl->mode = MODE_SHORTEST_QUEUE;
 		scx.ctl->overlap_pct = 0;
+	} else if (strcmp(args, "edf") == 0 || strcmp(args, "edf-refinement") == 0) {
+		scx.ctl->overlap_pct = 0;
+		scx.ctl->mode = strcmp(args, "edf") == 0 ? MODE_EDF : MODE_EDF_REFINEMENT;
 	} else if (sscanf(args, "interference-aware %d%n", &overlap, &end) == 1 && args[end] == '\0' && overlap >= 0
 		   && overlap <= 100) {
 		/* overlap first: the mode never runs with the previous mode's allowance */
 		scx.ctl->overlap_pct = (__u32)overlap;
 		scx.ctl->mode = MODE_INTERFERENCE_AWARE;
 	} else {
-		reply("error mode: '%s' is not 'shortest-queue' or 'interference-aware O' (O a whole number 0-100)", args);
+		reply("error mode: '%s' is not 'shortest-queue', 'interference-aware O' (O a whole number 0-100), 'edf' or "
+		      "'edf-refinement'", args);
 		return;
 	}
-	reply("mode %s %u", scx.ctl->mode == MODE_SHORTEST_QUEUE ? "shortest-queue" : "interference-aware",
-	      scx.ctl->overlap_pct);
+	reply("mode %s %u", mode_name(scx.ctl->mode), scx.ctl->overlap_pct);
 }
 
 static void stats(void)
 {
-	char line[1024];
+	char line[2048];
 	size_t n = 0;
 	struct iso_stats s;
 
@@ -249,11 +265,12 @@ static void stats(void)
 	s = *(struct iso_stats *)scx.stats;
 	n += (size_t)snprintf(line + n, sizeof line - n, "stats %llu", (unsigned long long)s.wakeups);
 	for (int k = 0; k < ISO_CATEGORIES && n < sizeof line; k++)
-		n += (size_t)snprintf(line + n, sizeof line - n, " %llu %llu %llu %llu %llu %llu %llu",
+		n += (size_t)snprintf(line + n, sizeof line - n, " %llu %llu %llu %llu %llu %llu %llu %llu %llu",
 				      (unsigned long long)s.run_ns[k], (unsigned long long)s.corun_ns[k],
 				      (unsigned long long)s.corun_events[k], (unsigned long long)s.dispatches[k],
 				      (unsigned long long)s.refused[k], (unsigned long long)s.unadmitted[k],
-				      (unsigned long long)s.violations[k]);
+				      (unsigned long long)s.violations[k], (unsigned long long)s.jobs[k],
+				      (unsigned long long)s.misses[k]);
 	reply("%s", line);
 }
 

@@ -31,6 +31,13 @@ public record Enforcement(String backend, String schedExtState, SchedExtCounters
      * @param coRunningSeconds time two CPUs ran the same category at once, summed over pairs
      * @param violations a thread started beside another of its category while strict separation
      *     (interference-aware at overlap 0) was in force
+     * @param deadlineMisses jobs of threads with declared timing that finished after their deadline
+     *     (the kernel's EDF modes; 0 while no thread has timing)
      */
-    public record SchedExtCounters(long dispatches, double coRunningSeconds, long violations) {}
+    public record SchedExtCounters(long dispatches, double coRunningSeconds, long violations, long deadlineMisses) {
+        /** Counters of a scheduler that judges no deadlines. */
+        public SchedExtCounters(long dispatches, double coRunningSeconds, long violations) {
+            this(dispatches, coRunningSeconds, violations, 0);
+        }
+    }
 }

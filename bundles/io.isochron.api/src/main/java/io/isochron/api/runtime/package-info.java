@@ -4,7 +4,7 @@
  * (OPC UA, MQTT, shell) publishes.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package io.isochron.api.runtime;
 
 import org.osgi.annotation.bundle.Export;

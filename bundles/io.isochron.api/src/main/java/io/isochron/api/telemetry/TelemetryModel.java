@@ -50,8 +50,7 @@ public final class TelemetryModel {
         p.add(new Point(null, "Scheduler/SchedExt/CoRunningSeconds", Kind.DOUBLE, Unit.NONE, 0, false,
                 bpf == null ? null : bpf.coRunningSeconds()));
         p.add(counter(null, "Scheduler/SchedExt/Violations", bpf == null ? null : bpf.violations()));
-        // Counted once the kernel scheduler orders by deadline (its EDF mode); no value until then.
-        p.add(counter(null, "Scheduler/SchedExt/DeadlineMisses", null));
+        p.add(counter(null, "Scheduler/SchedExt/DeadlineMisses", bpf == null ? null : bpf.deadlineMisses()));
         p.add(new Point(null, "Health", Kind.HEALTH, Unit.NONE, 0, true, s.health()));
         p.add(text(null, "HealthReason", s.healthReason(), true));
         for (SchedulerState.Pcpu c : s.pcpus()) {

@@ -58,7 +58,7 @@ class TelemetryModelTest {
         SchedulerState inKernel = new SchedulerState(s.timestampMillis(), "kvm", s.policy(), s.overlapPercent(),
                 s.configuredPolicy(), s.decisionCount(), s.decisionLatencyP99Micros(), s.health(), s.healthReason(),
                 s.pcpus(), s.vcpus(), s.components(), new Enforcement(Enforcement.SCHED_EXT, "ops isochron",
-                        new Enforcement.SchedExtCounters(1200, 0.0125, 3)));
+                        new Enforcement.SchedExtCounters(1200, 0.0125, 3, 7)));
         Map<String, Point> byPath = TelemetryModel.of(inKernel, List.of(), null).points().stream()
                 .collect(Collectors.toMap(Point::path, p -> p));
         assertThat(byPath.get("Scheduler/Enforcement")).satisfies(p -> {
@@ -72,7 +72,7 @@ class TelemetryModelTest {
         });
         assertThat(byPath.get("Scheduler/SchedExt/Violations").value()).isEqualTo(3L);
         assertThat(byPath.get("Scheduler/SchedExt/CoRunningSeconds").value()).isEqualTo(0.0125);
-        assertThat(byPath.get("Scheduler/SchedExt/DeadlineMisses").value()).as("no EDF mode in the kernel yet").isNull();
+        assertThat(byPath.get("Scheduler/SchedExt/DeadlineMisses").value()).isEqualTo(7L);
     }
 
     @Test

@@ -58,13 +58,13 @@ final class GuestsReport {
     /** The kernel scheduler's own counters per category (the shell's view; telemetry has the sums). */
     private static void kernelCounters(StringBuilder b, long[] c) {
         int n = SchedExtEnforcer.STATS_PER_CATEGORY;
-        b.append(String.format(Locale.ROOT, "  %-9s %10s %12s %8s %11s %9s %11s %11s%n", "category", "run s", "co-running s",
-                "events", "dispatches", "refused", "unadmitted", "violations"));
+        b.append(String.format(Locale.ROOT, "  %-9s %10s %12s %8s %11s %9s %11s %11s %8s %8s%n", "category", "run s",
+                "co-running s", "events", "dispatches", "refused", "unadmitted", "violations", "jobs", "missed"));
         for (int k = 0; k <= IoCategory.COMPONENT_COUNT && (k + 1) * n <= c.length; k++) {
             int at = k * n;
-            b.append(String.format(Locale.ROOT, "  %-9s %10.3f %12.3f %8d %11d %9d %11d %11d%n",
+            b.append(String.format(Locale.ROOT, "  %-9s %10.3f %12.3f %8d %11d %9d %11d %11d %8d %8d%n",
                     SchedExtEnforcer.category(k), c[at] / 1e9, c[at + 1] / 1e9, c[at + 2],
-                    c[at + 3], c[at + 4], c[at + 5], c[at + 6]));
+                    c[at + 3], c[at + 4], c[at + 5], c[at + 6], c[at + 7], c[at + 8]));
         }
     }
 }

@@ -31,7 +31,7 @@ public final class SchedExtEnforcer implements AutoCloseable {
     /** A refused thread counts for Health this long. */
     private static final long FAULT_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** Numbers per category in the service's stats line. */
-    public static final int STATS_PER_CATEGORY = 7;
+    public static final int STATS_PER_CATEGORY = 9;
 
     private final EnforcementMode mode;
     private final Path socket;
@@ -148,15 +148,15 @@ public final class SchedExtEnforcer implements AutoCloseable {
     }
 
     /**
-     * The kernel scheduler's mode for a policy: interference-aware (with its overlap) for the
-     * policies that separate categories, shortest-queue (no separation) for the others.
+     * The kernel scheduler's mode for a policy: the modes of the same name for interference-aware
+     * (with its overlap), edf and edf-refinement, shortest-queue (no separation) for the others.
      */
     static String modeCommand(String policy, double overlapPercent) {
-        return separates(policy) ? "mode interference-aware " + Math.round(overlapPercent) : "mode shortest-queue";
-    }
-
-    private static boolean separates(String policy) {
-        return "interference-aware".equals(policy) || "edf-refinement".equals(policy);
+        return switch (policy) {
+            case "interference-aware" -> "mode interference-aware " + Math.round(overlapPercent);
+            case "edf", "edf-refinement" -> "mode " + policy;
+            default -> "mode shortest-queue";
+        };
     }
 
     /**
@@ -208,7 +208,7 @@ public final class SchedExtEnforcer implements AutoCloseable {
 
     /**
      * Per category 0-7, {@link #STATS_PER_CATEGORY} each: run ns, co-running ns, co-running events,
-     * dispatches, refused, unadmitted, violations; empty before the first count.
+     * dispatches, refused, unadmitted, violations, jobs, deadline misses; empty before the first count.
      */
     public long[] perCategory() {
         return perCategory.clone();
@@ -415,14 +415,18 @@ public final class SchedExtEnforcer implements AutoCloseable {
         long dispatches = 0;
         long violations = 0;
         long corunNanos = 0;
-        for (int k = 1; k < categories; k++) { // category 0 never conflicts
+        long misses = 0;
+        for (int k = 0; k < categories; k++) {
             int at = k * STATS_PER_CATEGORY;
-            corunNanos += all[at + 1];
-            dispatches += all[at + 3];
-            violations += all[at + 6];
+            misses += all[at + 8];
+            if (k > 0) { // category 0 never conflicts
+                corunNanos += all[at + 1];
+                dispatches += all[at + 3];
+                violations += all[at + 6];
+            }
         }
         perCategory = all;
-        counters = new SchedExtCounters(dispatches, corunNanos / 1e9, violations);
+        counters = new SchedExtCounters(dispatches, corunNanos / 1e9, violations, misses);
     }
 
     private void writeFailed(IOException e) {

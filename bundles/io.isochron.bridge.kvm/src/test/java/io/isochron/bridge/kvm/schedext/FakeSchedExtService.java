@@ -68,12 +68,15 @@ public final class FakeSchedExtService implements AutoCloseable {
                     send(l);
                 } else if (l.equals("mode shortest-queue")) {
                     send("mode shortest-queue 0");
+                } else if (l.equals("mode edf") || l.equals("mode edf-refinement")) {
+                    send(l + " 0");
                 } else if (l.equals("stats")) {
                     // wakeups, then per category 0-7: run corun events dispatches refused unadmitted violations
+                    // jobs misses
                     StringBuilder s = new StringBuilder("stats 3");
                     for (int k = 0; k < 8; k++) {
-                        s.append(k == 1 ? " 100 2000000000 4 10 0 0 1" : k == 2 ? " 100 500000000 1 5 0 0 0"
-                                : " 0 0 0 0 0 0 0");
+                        s.append(k == 1 ? " 100 2000000000 4 10 0 0 1 40 2" : k == 2 ? " 100 500000000 1 5 0 0 0 0 0"
+                                : " 0 0 0 0 0 0 0 0 0");
                     }
                     send(s.toString());
                 }

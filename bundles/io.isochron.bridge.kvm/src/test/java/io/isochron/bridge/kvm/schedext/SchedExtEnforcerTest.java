@@ -58,17 +58,18 @@ class SchedExtEnforcerTest {
             e.thread(4242, IoCategory.BUS);
             e.thread(4243, IoCategory.NONE);
             e.forget(4100);
-            e.policy("edf", 0);
+            e.policy("edf-refinement", 0);
+            e.policy("shortest-queue", 0);
             await().atMost(Duration.ofSeconds(10)).until(() -> e.enforcement(true).schedExt() != null
                     && service.received.contains("mode shortest-queue"));
             assertThat(service.received).containsSubsequence("attach", "mode interference-aware 25", "thread 4242 5",
-                    "thread 4243 0", "forget 4100", "mode shortest-queue");
+                    "thread 4243 0", "forget 4100", "mode edf-refinement", "mode shortest-queue");
             Enforcement en = e.enforcement(true);
             assertThat(en.backend()).isEqualTo(Enforcement.SCHED_EXT);
             assertThat(en.schedExtState()).startsWith("ops isochron, attached in 0.42 s; mode ")
                     .as("the kernel's own counts per category (code 1 = GPU, 2 = RAM)")
                     .endsWith("; by category: GPU 0.0 s run, 10 dispatches, RAM 0.0 s run, 5 dispatches");
-            assertThat(en.schedExt()).isEqualTo(new Enforcement.SchedExtCounters(15, 2.5, 1));
+            assertThat(en.schedExt()).isEqualTo(new Enforcement.SchedExtCounters(15, 2.5, 1, 2));
             assertThat(e.problem()).isEmpty();
             assertThat(e.enforcement(false).backend()).as("applyAffinity = false").isEqualTo(Enforcement.NONE);
             service.send("error thread 4244: no such thread");
@@ -135,8 +136,9 @@ class SchedExtEnforcerTest {
     @Test
     void modeForEachPolicy() {
         assertThat(SchedExtEnforcer.modeCommand("interference-aware", 0)).isEqualTo("mode interference-aware 0");
-        assertThat(SchedExtEnforcer.modeCommand("edf-refinement", 49.6)).isEqualTo("mode interference-aware 50");
-        assertThat(SchedExtEnforcer.modeCommand("edf", 0)).isEqualTo("mode shortest-queue");
+        assertThat(SchedExtEnforcer.modeCommand("interference-aware", 49.6)).isEqualTo("mode interference-aware 50");
+        assertThat(SchedExtEnforcer.modeCommand("edf-refinement", 25)).isEqualTo("mode edf-refinement");
+        assertThat(SchedExtEnforcer.modeCommand("edf", 0)).isEqualTo("mode edf");
         assertThat(SchedExtEnforcer.modeCommand("shortest-queue", 0)).isEqualTo("mode shortest-queue");
         assertThat(SchedExtEnforcer.code(IoCategory.NONE)).isZero();
         assertThat(SchedExtEnforcer.code(IoCategory.GPU)).isEqualTo(1);
