@@ -633,17 +633,24 @@ static __always_inline bool edf_dispatch(s32 cpu, struct task_struct *prev, u64 
 		return false;
 	choice = head;
 	if (ctl.mode == MODE_EDF_REFINEMENT && runs_elsewhere(v->category[head & (EDF_QUEUED - 1)], cpu)) {
+		bool unsafe = false;
+
 		choice = -1;
 		bpf_for(i, 0, n) {
 			u32 j = i & (EDF_QUEUED - 1);
 
-			if (j != (u32)head && !runs_elsewhere(v->category[j], cpu) && edf_runs_first_safely(cpu, j, now)) {
+			if (j == (u32)head || runs_elsewhere(v->category[j], cpu))
+				continue;
+			if (edf_runs_first_safely(cpu, j, now)) {
 				choice = (s32)j;
 				break;
 			}
+			unsafe = true;
 		}
 		if (choice < 0) {
 			__sync_fetch_and_add(&stats.refine_refused, 1);
+			if (unsafe)
+				__sync_fetch_and_add(&stats.refine_unsafe, 1);
 			choice = head;
 		} else {
 			__sync_fetch_and_add(&stats.refined, 1);

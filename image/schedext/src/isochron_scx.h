@@ -49,7 +49,8 @@ struct iso_stats {
 	__u64 refined_misses[ISO_CATEGORIES]; /* of those, jobs the refinement had put behind another */
 	__u64 preemptions;    /* a released job went ahead of its home's job in hand (a later deadline) */
 	__u64 refined;        /* dispatches where the refinement ran another job than EDF's choice */
-	__u64 refine_refused; /* EDF's choice conflicted, but no other job passed the demand check */
+	__u64 refine_refused; /* EDF's choice conflicted, but no other job could run instead */
+	__u64 refine_unsafe;  /* of those, with a job of a free category that the demand check refused */
 	__u64 unhomed;        /* a thread with timing that found no home (every CPU's table full) */
 };
 

@@ -390,10 +390,12 @@ static int report(const struct run *r, const struct iso_stats *before, const str
 		printf("%s: shortest-queue separates nothing (the baseline)\n", prog);
 	else if (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT)
 		printf("%s: %s: released jobs went ahead of a later deadline %llu times; the refinement ran another job than EDF's "
-		       "choice %llu times, kept EDF's choice for want of a safe one %llu times; threads without a home %llu\n",
+		       "choice %llu times, kept EDF's choice for want of a safe one %llu times (%llu of them with a candidate the "
+		       "demand check refused); threads without a home %llu\n",
 		       prog, mode_name((__u32)r->mode), (unsigned long long)(after->preemptions - before->preemptions),
 		       (unsigned long long)(after->refined - before->refined),
 		       (unsigned long long)(after->refine_refused - before->refine_refused),
+		       (unsigned long long)(after->refine_unsafe - before->refine_unsafe),
 		       (unsigned long long)(after->unhomed - before->unhomed));
 	else
 		printf("%s: %s the definition (overlap %ld %%)\n", prog, within ? "within" : "NOT within", r->overlap);
