@@ -170,7 +170,12 @@ public final class SchedExtEnforcer implements AutoCloseable {
         }
         if (inForce) {
             String p = policy;
-            String note = "edf-refinement".equals(p) ? "; EDF order is not in the kernel scheduler yet: it separates only" : "";
+            // The bridge gives vCPU threads no timing (docs/schedext.md): the EDF modes see none.
+            String note = switch (p) {
+                case "edf-refinement" -> "; vCPU threads have no timing: the kernel keeps them apart by category";
+                case "edf" -> "; vCPU threads have no timing: the kernel runs them without separation";
+                default -> "";
+            };
             return new Enforcement(Enforcement.SCHED_EXT, attachedAs + "; mode " + modeReadBack + " (policy " + p + ")"
                     + note + byCategory(perCategory), counters);
         }
