@@ -112,8 +112,7 @@ u32 home_gate;
 struct edf_view {
 	u32 n;
 	u32 category[EDF_QUEUED + 1];
-	u32 pid[EDF_QUEUED + 1];
-	u8 allowed[EDF_QUEUED + 1]; /* may start here; the last slot is the job just preempted, not queued */
+	u32 pid[EDF_QUEUED + 1]; /* after the queued jobs: the job that ran here until now, if runnable */
 	u64 deadline[EDF_QUEUED + 1];
 	u64 remaining[EDF_QUEUED + 1];
 };
@@ -295,13 +294,34 @@ static __always_inline bool take(u32 k, s32 cpu, u64 now)
 
 /* ---- EDF modes (docs/schedext.md "EDF") ---- */
 
+static __always_inline u64 relative_deadline(struct iso_thread *th)
+{
+	return th->deadline_ns ? th->deadline_ns : th->period_ns;
+}
+
+static __always_inline u64 utilisation_ppm(u64 budget_ns, u64 period_ns)
+{
+	return budget_ns * PPM / period_ns;
+}
+
+/* The CPU a thread is homed on, and its entry there (NULL: not homed). */
+static __always_inline struct edf_cpu *home_of(struct iso_task *t)
+{
+	return t->home_plus1 && t->home_plus1 <= MAX_CPUS ? &edf[(t->home_plus1 - 1) & (MAX_CPUS - 1)] : NULL;
+}
+
+static __always_inline struct edf_homed *entry_of(struct edf_cpu *e, struct iso_task *t)
+{
+	return &e->homed[t->slot & (ISO_EDF_HOMED - 1)];
+}
+
 /* The next job: a wake-up at least half a period after the last release (a thread woken inside its
  * job, by a lock, goes on with the same job). The job before is judged: it ended when the thread
  * last slept, a miss if that was after its deadline. Kept in every mode, so that runs compare. */
 static __always_inline void edf_release(struct iso_task *t, struct iso_thread *th, u32 k, u64 now)
 {
-	u64 relative = th->deadline_ns ? th->deadline_ns : th->period_ns;
-	struct edf_cpu *e;
+	u64 relative = relative_deadline(th);
+	struct edf_cpu *e = home_of(t);
 
 	if (t->release_ns && now < t->release_ns + th->period_ns / 2)
 		return;
@@ -318,9 +338,8 @@ static __always_inline void edf_release(struct iso_task *t, struct iso_thread *t
 	t->deadline_ns = now + relative;
 	t->consumed_ns = 0;
 	t->slept_ns = 0;
-	e = t->home_plus1 && t->home_plus1 <= MAX_CPUS ? &edf[(t->home_plus1 - 1) & (MAX_CPUS - 1)] : NULL;
 	if (e) {
-		struct edf_homed *h = &e->homed[t->slot & (ISO_EDF_HOMED - 1)];
+		struct edf_homed *h = entry_of(e, t);
 
 		h->release_ns = now;
 		h->deadline_ns = relative;
@@ -366,11 +385,11 @@ static __always_inline void edf_join(struct task_struct *p, struct iso_task *t, 
 				continue;
 			h->pid = p->pid;
 			h->period_ns = th->period_ns;
-			h->deadline_ns = th->deadline_ns ? th->deadline_ns : th->period_ns;
+			h->deadline_ns = relative_deadline(th);
 			h->budget_ns = th->budget_ns;
 			h->release_ns = t->release_ns;
 			e->count++;
-			e->util_ppm += th->budget_ns * PPM / th->period_ns;
+			e->util_ppm += utilisation_ppm(th->budget_ns, th->period_ns);
 			t->slot = i;
 			t->home_plus1 = best + 1;
 			break;
@@ -379,41 +398,47 @@ static __always_inline void edf_join(struct task_struct *p, struct iso_task *t, 
 	__sync_lock_test_and_set(&home_gate, 0);
 }
 
-/* The thread leaves its home (it left the scheduler or ended). */
+/* The thread leaves its home (it left the scheduler or ended). Its entry is freed under the gate,
+ * which joins hold only briefly; should it stay taken beyond the bound, the entry is freed anyway
+ * (a stale utilisation would be worse) and the gate left to its holder. */
 static __always_inline void edf_leave(struct iso_task *t)
 {
-	struct edf_cpu *e;
+	struct edf_cpu *e = home_of(t);
 	struct edf_homed *h;
+	bool gated = false;
 	u32 i;
 
-	if (!t->home_plus1 || t->home_plus1 > MAX_CPUS)
+	if (!e)
 		return;
-	e = &edf[(t->home_plus1 - 1) & (MAX_CPUS - 1)];
-	h = &e->homed[t->slot & (ISO_EDF_HOMED - 1)];
+	h = entry_of(e, t);
 	t->home_plus1 = 0;
 	bpf_for(i, 0, 1 << 20) {
-		if (__sync_val_compare_and_swap(&home_gate, 0, 1) == 0)
+		if (__sync_val_compare_and_swap(&home_gate, 0, 1) == 0) {
+			gated = true;
 			break;
+		}
 	}
 	if (h->pid && h->period_ns) {
-		u64 u = h->budget_ns * PPM / h->period_ns;
+		u64 u = utilisation_ppm(h->budget_ns, h->period_ns);
 
 		e->util_ppm = e->util_ppm > u ? e->util_ppm - u : 0;
 		if (e->count)
 			e->count--;
 		h->pid = 0;
 	}
-	__sync_lock_test_and_set(&home_gate, 0);
+	if (gated)
+		__sync_lock_test_and_set(&home_gate, 0);
 }
 
 /* Is the thread homed with the timing it declares now? */
 static __always_inline bool edf_declared_as(struct iso_task *t, struct iso_thread *th)
 {
+	struct edf_cpu *e = home_of(t);
 	struct edf_homed *h;
 
-	if (!t->home_plus1 || t->home_plus1 > MAX_CPUS)
+	if (!e)
 		return false;
-	h = &edf[(t->home_plus1 - 1) & (MAX_CPUS - 1)].homed[t->slot & (ISO_EDF_HOMED - 1)];
+	h = entry_of(e, t);
 	return h->period_ns == th->period_ns && h->budget_ns == th->budget_ns
 	       && (!th->home_plus1 || th->home_plus1 == t->home_plus1);
 }
@@ -602,7 +627,6 @@ static __always_inline bool edf_dispatch(s32 cpu, struct task_struct *prev, u64 
 		t = bpf_task_storage_get(&tasks, p, 0, 0);
 		v->pid[j] = p->pid;
 		v->category[j] = category_in(th);
-		v->allowed[j] = 1;
 		v->deadline[j] = t ? t->deadline_ns : NO_DEADLINE;
 		v->remaining[j] = t ? remaining_of(t, timing_in(th)) : 0;
 		if (head < 0)
@@ -622,7 +646,6 @@ static __always_inline bool edf_dispatch(s32 cpu, struct task_struct *prev, u64 
 		}
 		v->pid[j] = prev->pid;
 		v->category[j] = category_of(prev);
-		v->allowed[j] = 0;
 		v->deadline[j] = t->deadline_ns;
 		v->remaining[j] = remaining_of(t, timing_in(thread_of(prev)));
 		v->n = j + 1;

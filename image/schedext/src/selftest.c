@@ -71,7 +71,6 @@ struct stand_in {
 	_Atomic long period_us, busy_us;  /* this run's; busy_us in CPU time when cpu_time */
 	atomic_int cpu_time;
 	int edf_home, edf_category;       /* in the EDF runs */
-	_Atomic unsigned long long misses; /* jobs finished after their deadline (= the period) */
 	unsigned latency_us[MAX_SAMPLES];
 };
 
@@ -124,9 +123,8 @@ static void periodic(struct stand_in *s)
 		while ((cpu_time ? cpu_ns() : now_ns()) < until)
 			for (int k = 0; k < 1024; k++, n++)
 				atomic_store_explicit(&s->loops, n, memory_order_relaxed);
-		if (now_ns() - next > period * 1000LL) /* finished after the deadline (= the period) */
-			atomic_fetch_add(&s->misses, 1);
-		if (now_ns() - next > period * 1000LL) { /* missed a whole period: start afresh */
+		/* Finished after the deadline (= the period): a missed period; start afresh. */
+		if (now_ns() - next > period * 1000LL) {
 			atomic_fetch_add(&s->overruns, 1);
 			next = now_ns();
 		}
@@ -170,6 +168,11 @@ static double seconds(__u64 ns)
 	return ns / 1e9;
 }
 
+static int is_edf(const struct run *r)
+{
+	return r->kind == RUN_EXT && (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT);
+}
+
 static const char *run_name(const struct run *r, char *buf, size_t len)
 {
 	switch (r->kind) {
@@ -182,7 +185,7 @@ static const char *run_name(const struct run *r, char *buf, size_t len)
 	default:
 		if (r->mode == MODE_SHORTEST_QUEUE)
 			return "shortest-queue";
-		if (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT)
+		if (is_edf(r))
 			snprintf(buf, len, "%s, task set %d", mode_name((__u32)r->mode), r->set);
 		else
 			snprintf(buf, len, "interference-aware, overlap %ld %%", r->overlap);
@@ -278,7 +281,7 @@ static int place(const struct run *r, struct stand_in *s, int n, long categories
 {
 	int cpus = libbpf_num_possible_cpus();
 	struct sched_param none = {0};
-	int edf = r->kind == RUN_EXT && (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT);
+	int edf = is_edf(r);
 
 	if (edf)
 		task_set(r->set, s, n, categories);
@@ -388,7 +391,7 @@ static int report(const struct run *r, const struct iso_stats *before, const str
 	printf("%s: idle CPUs woken with a task %llu\n", prog, (unsigned long long)(after->wakeups - before->wakeups));
 	if (r->mode == MODE_SHORTEST_QUEUE)
 		printf("%s: shortest-queue separates nothing (the baseline)\n", prog);
-	else if (r->mode == MODE_EDF || r->mode == MODE_EDF_REFINEMENT)
+	else if (is_edf(r))
 		printf("%s: %s: released jobs went ahead of a later deadline %llu times; the refinement ran another job than EDF's "
 		       "choice %llu times, kept EDF's choice for want of a safe one %llu times (%llu of them with a candidate the "
 		       "demand check refused); threads without a home %llu\n",
@@ -538,7 +541,7 @@ int selftest(int argc, char **argv)
 		return 2;
 	}
 	for (int r = 0; r < nruns; r++)
-		if ((runs[r].mode == MODE_EDF || runs[r].mode == MODE_EDF_REFINEMENT) && period_us == 0) {
+		if (is_edf(&runs[r]) && period_us == 0) {
 			fprintf(stderr, "%s: the EDF runs need periodic stand-ins (--period-us and --busy-us)\n", prog);
 			return 2;
 		}
@@ -632,7 +635,6 @@ int selftest(int argc, char **argv)
 		for (int i = 0; i < started; i++) {
 			atomic_store(&s[i].samples, 0);
 			atomic_store(&s[i].overruns, 0);
-			atomic_store(&s[i].misses, 0);
 		}
 		__u64 run0[NPROGS], calls0[NPROGS], run1[NPROGS], calls1[NPROGS];
 		struct iso_observed seen0 = observed ? *(struct iso_observed *)observed : (struct iso_observed){0};
@@ -682,7 +684,7 @@ int selftest(int argc, char **argv)
 				       (unsigned long long)(seen1.corun_events[k] - seen0.corun_events[k]),
 				       (unsigned long long)(seen1.stopped_events[k] - seen0.stopped_events[k]),
 				       (unsigned long long)both_running_ns(&seen0, &seen1, k));
-		if (runs[r].kind == RUN_EXT && (runs[r].mode == MODE_EDF || runs[r].mode == MODE_EDF_REFINEMENT)) {
+		if (is_edf(&runs[r])) {
 			unsigned long long jobs = 0, missed = 0, own = 0, refined = 0;
 
 			for (long k = 0; k < ISO_CATEGORIES; k++) {
@@ -691,7 +693,7 @@ int selftest(int argc, char **argv)
 				refined += after.refined_misses[k] - before.refined_misses[k];
 			}
 			for (int i = 0; i < started; i++)
-				own += atomic_load(&s[i].misses);
+				own += atomic_load(&s[i].overruns);
 			printf("%s: %s: %llu jobs, %llu finished after their deadline (the stand-ins' own count: %llu)\n", prog,
 			       row->name, jobs, missed, own);
 			if (runs[r].mode == MODE_EDF) {
